@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    """Mediation cases, judicial confirmation, court referral and sharing (issues 3–5)."""
+
+    name = "cases"
+    verbose_name = _("Mediation cases")

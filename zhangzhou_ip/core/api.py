@@ -1,0 +1,141 @@
+"""API plumbing shared by every app: one permission class driven by django-rules, a filter
+backend that refuses unknown query parameters (a typo must never return everything), strict
+ordering, pagination and an exception handler that turns domain errors into JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, filters, pagination, permissions
+from rest_framework.response import Response
+
+# Query parameters every list endpoint understands besides its FilterSet's.
+COMMON_PARAMS = {"page", "page_size", "ordering", "format"}
+RANGE_SUFFIXES = ("_min", "_max", "_after", "_before", "_0", "_1")
+
+
+def model_perm(model, action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+class RulesPermission(permissions.BasePermission):
+    """Every API request is checked against the app's ``rules.py``.
+
+    Reads need the ``view_`` permission (DRF's default lets any authenticated user read).
+    Objects outside the user's scope are 404 (the viewset's queryset comes from the
+    selector, and ``has_object_permission`` raises 404 when ``view_`` is refused), never 403,
+    so ids of other cities' objects leak nothing.
+    """
+
+    action_map = {
+        "list": "view",
+        "retrieve": "view",
+        "create": "add",
+        "update": "change",
+        "partial_update": "change",
+        "destroy": "delete",
+        "metadata": "view",
+    }
+
+    def _perm(self, view) -> str | None:
+        custom = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if custom:
+            return custom
+        action = self.action_map.get(getattr(view, "action", None) or "")
+        if action is None:
+            method_action = {"GET": "view", "HEAD": "view", "OPTIONS": "view"}
+            action = method_action.get(view.request.method, "change")
+        queryset = getattr(view, "queryset", None)
+        model = queryset.model if queryset is not None else None
+        if model is None:
+            return None
+        return model_perm(model, action)
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if getattr(view, "action", None) in ("list", "retrieve", "metadata"):
+            # Visibility is decided per object by the selector-backed queryset.
+            return True
+        if getattr(view, "action", None) == "create":
+            perm = self._perm(view)
+            return perm is None or request.user.has_perm(perm)
+        return True
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        user = request.user
+        view_perm = model_perm(type(obj), "view")
+        if not user.has_perm(view_perm, obj):
+            raise Http404
+        perm = self._perm(view)
+        return perm is None or user.has_perm(perm, obj)
+
+
+class StrictDjangoFilterBackend(DjangoFilterBackend):
+    """The view's FilterSet, and a 400 naming any query parameter it does not know."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        known = set(COMMON_PARAMS) | set(getattr(view, "extra_query_params", ()))
+        if filterset_class is not None:
+            for name in filterset_class.base_filters:
+                known.add(name)
+                known.update(name + suffix for suffix in RANGE_SUFFIXES)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise exceptions.ValidationError(
+                {name: ["Unknown query parameter."] for name in unknown}, code="unknown_parameter"
+            )
+        return super().filter_queryset(request, queryset, view)
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """``?ordering=`` over the view's ``ordering_fields`` only; anything else is a 400."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            valid = {
+                item[0] for item in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            bad = [f for f in fields if f.lstrip("-") not in valid]
+            if bad:
+                raise exceptions.ValidationError(
+                    {self.ordering_param: [f"Unknown ordering field: {', '.join(bad)}."]},
+                    code="invalid_ordering",
+                )
+            return fields
+        return self.get_default_ordering(view)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]):
+    """DRF's handler, plus domain errors and Django ``ValidationError`` as JSON.
+
+    Field errors keep DRF's shape (``{"field": ["message"]}``); a domain error answers
+    ``{"detail": "...", "code": "..."}`` with its own status (400, 403 or 409).
+    """
+    if isinstance(exc, DjangoValidationError):
+        status = getattr(exc, "http_status", 400)
+        if hasattr(exc, "error_dict"):
+            data: dict[str, Any] = {k: list(v) for k, v in exc.message_dict.items()}
+        else:
+            data = {"detail": " ".join(str(m) for m in exc.messages)}
+        code = getattr(exc, "code", None)
+        if code:
+            data["code"] = code
+        return Response(data, status=status)
+    # Imported here: rest_framework.views reads DEFAULT_PERMISSION_CLASSES (this module) at
+    # import time, so a module-level import would be circular.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,42 @@
+"""Template helpers for list pages: sortable column headers and query strings."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label: str) -> str:
+    """A column header linking to the list sorted by ``key``; a second click reverses it."""
+    request = context["request"]
+    current = context.get("sort", "")
+    params = request.GET.copy()
+    params.pop("page", None)
+    if current == key:
+        params["sort"] = "-" + key
+        indicator, aria = "▲", "ascending"
+    elif current == "-" + key:
+        params["sort"] = key
+        indicator, aria = "▼", "descending"
+    else:
+        params["sort"] = key
+        indicator, aria = "", "none"
+    return format_html(
+        '<a href="?{}" class="link-body-emphasis text-decoration-none" aria-sort="{}" '
+        'title="{}">{} <span aria-hidden="true">{}</span></a>',
+        params.urlencode(),
+        aria,
+        _("Sort by %(column)s") % {"column": label},
+        label,
+        indicator,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, page: int) -> str:
+    """The current query string with another page number."""
+    params = context["request"].GET.copy()
+    params["page"] = page
+    return "?" + params.urlencode()
