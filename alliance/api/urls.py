@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from alliance.api import views
+
+router = SimpleRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
+router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("ip-rights", views.IntellectualPropertyViewSet, basename="ip-right")

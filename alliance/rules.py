@@ -1,0 +1,134 @@
+"""Permissions for directory objects (django-rules): the single policy used by views, API
+and admin. ``selectors.py`` implements the same policy as querysets; the tests assert, for
+every user and object, ``obj in X_visible_to(user)`` ⇔ ``user.has_perm('alliance.view_x', obj)``.
+
+Predicates accept ``obj=None`` for model-level questions ("may this user add any …?").
+"""
+
+from __future__ import annotations
+
+import rules
+
+from alliance import selectors
+from alliance.models import IntellectualProperty, Membership, Organization
+
+Kind = Organization.Kind
+Role = Membership.Role
+
+
+@rules.predicate
+def is_superuser(user) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+@rules.predicate
+def has_membership(user) -> bool:
+    return selectors.has_membership(user)
+
+
+@rules.predicate
+def is_alliance_staff(user) -> bool:
+    return selectors.is_alliance_staff(user)
+
+
+def _ancestors_and_self(org: Organization) -> set[int]:
+    ids: set[int] = set()
+    node: Organization | None = org
+    for _level in range(4):
+        if node is None:
+            break
+        if node.pk:
+            ids.add(node.pk)
+        node = node.parent if node.parent_id else None
+    return ids
+
+
+@rules.predicate
+def can_see_organization(user, org: Organization | None) -> bool:
+    if org is None:
+        return selectors.has_membership(user)
+    if selectors.is_alliance_staff(user):
+        return True
+    if not selectors.has_membership(user):
+        return False
+    return org.kind != Kind.ENTERPRISE or org.pk in selectors.organization_ids_of(user)
+
+
+@rules.predicate
+def is_admin_of_organization(user, org: Organization | None) -> bool:
+    admin_of = selectors.organization_ids_of(user, roles=(Role.ADMIN,))
+    if org is None:
+        return bool(admin_of)
+    return bool(admin_of & _ancestors_and_self(org))
+
+
+@rules.predicate
+def may_add_organization(user, org: Organization | None) -> bool:
+    """Alliance staff may register enterprises (mediators at intake, service points at
+    deposit); other kinds need an admin of the parent organisation."""
+    if org is None:
+        return selectors.is_alliance_staff(user)
+    if org.kind == Kind.ENTERPRISE and selectors.is_alliance_staff(user):
+        return True
+    return org.parent_id is not None and is_admin_of_organization(user, org.parent)
+
+
+@rules.predicate
+def can_see_membership(user, membership: Membership | None) -> bool:
+    if membership is None:
+        return selectors.has_membership(user)
+    return membership.user_id == user.pk or is_admin_of_organization(user, membership.organization)
+
+
+@rules.predicate
+def can_manage_membership(user, membership: Membership | None) -> bool:
+    if membership is None:
+        return is_admin_of_organization(user, None)
+    return is_admin_of_organization(user, membership.organization)
+
+
+@rules.predicate
+def can_see_ip(user, ip: IntellectualProperty | None) -> bool:
+    if ip is None:
+        return selectors.has_membership(user)
+    return can_see_organization(user, ip.owner)
+
+
+@rules.predicate
+def can_manage_ip(user, ip: IntellectualProperty | None) -> bool:
+    """The owner's admins, and alliance staff who record rights at intake."""
+    if ip is None:
+        return selectors.is_alliance_staff(user) or is_admin_of_organization(user, None)
+    if selectors.is_alliance_staff(user):
+        return True
+    return is_admin_of_organization(user, ip.owner)
+
+
+rules.add_perm("alliance.view_region", rules.is_authenticated)
+rules.add_perm("alliance.add_region", is_superuser)
+rules.add_perm("alliance.change_region", is_superuser)
+rules.add_perm("alliance.delete_region", is_superuser)
+
+rules.add_perm("alliance.view_organization", is_superuser | can_see_organization)
+rules.add_perm("alliance.add_organization", is_superuser | may_add_organization)
+rules.add_perm("alliance.change_organization", is_superuser | is_admin_of_organization)
+rules.add_perm("alliance.delete_organization", is_superuser)
+
+rules.add_perm("alliance.view_membership", is_superuser | can_see_membership)
+rules.add_perm("alliance.add_membership", is_superuser | can_manage_membership)
+rules.add_perm("alliance.change_membership", is_superuser | can_manage_membership)
+rules.add_perm("alliance.delete_membership", is_superuser | can_manage_membership)
+
+rules.add_perm("alliance.view_intellectualproperty", is_superuser | can_see_ip)
+rules.add_perm("alliance.add_intellectualproperty", is_superuser | can_manage_ip)
+rules.add_perm("alliance.change_intellectualproperty", is_superuser | can_manage_ip)
+rules.add_perm("alliance.delete_intellectualproperty", is_superuser)
+
+rules.add_perm("alliance.view_holidayyear", rules.is_authenticated)
+rules.add_perm("alliance.add_holidayyear", is_superuser)
+rules.add_perm("alliance.change_holidayyear", is_superuser)
+rules.add_perm("alliance.delete_holidayyear", is_superuser)
+rules.add_perm("alliance.view_holidaydate", rules.is_authenticated)
+rules.add_perm("alliance.add_holidaydate", is_superuser)
+rules.add_perm("alliance.change_holidaydate", is_superuser)
+rules.add_perm("alliance.delete_holidaydate", is_superuser)

@@ -1,0 +1,160 @@
+"""Reads that encode who may see which directory objects (DESIGN §6, STYLE rule 5).
+
+Every list, detail lookup, filter dropdown, export and admin queryset of the directory
+starts here. ``rules.py`` states the same policy per object; tests assert the two agree.
+
+Policy:
+* A user with no active membership sees no organisation (superusers see everything).
+* Staff of alliance-side organisations (any kind but enterprise) see the whole directory:
+  they mediate between enterprises and need to find them.
+* Enterprise users see every non-enterprise organisation (bureaus, courts, service points
+  …) and their own enterprise, but not other enterprises.
+* Organisation admins manage their organisation and its descendants (up to 3 levels:
+  city → county → park → enterprise).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from alliance.models import IntellectualProperty, Membership, Organization, Region
+
+Kind = Organization.Kind
+Role = Membership.Role
+STAFF_ROLES = (Role.ADMIN, Role.MEDIATOR, Role.CLERK, Role.LIAISON, Role.VIEWER)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _memberships(user: User) -> list[tuple[int, str, str]]:
+    """(organisation id, organisation kind, role) of the user's active memberships, cached
+    on the user object for the duration of the request."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_alliance_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(
+                user=user, is_active=True, organization__is_active=True
+            ).values_list("organization_id", "organization__kind", "role")
+        )
+        user._alliance_memberships = cached
+    return cached
+
+
+def clear_membership_cache(user: User) -> None:
+    if hasattr(user, "_alliance_memberships"):
+        del user._alliance_memberships
+
+
+def organization_ids_of(user: User, *, roles: tuple[str, ...] = STAFF_ROLES) -> set[int]:
+    """Organisations where the user holds one of ``roles``."""
+    return {org for org, _kind, role in _memberships(user) if role in roles}
+
+
+def is_alliance_staff(user: User) -> bool:
+    """Holds any role in an organisation that is not an enterprise."""
+    return any(kind != Kind.ENTERPRISE for _org, kind, _role in _memberships(user))
+
+
+def has_membership(user: User) -> bool:
+    return bool(_memberships(user))
+
+
+def _descendants_q(org_ids: set[int], prefix: str = "") -> Q:
+    """The organisations in ``org_ids`` and their descendants up to three levels down."""
+    q = Q(**{f"{prefix}pk__in": org_ids})
+    path = prefix + "parent"
+    for _level in range(3):
+        q |= Q(**{f"{path}__in": org_ids})
+        path += "__parent"
+    return q
+
+
+def organization_visible_to(user: User) -> QuerySet[Organization]:
+    """Organisations the user may see in the directory."""
+    qs = Organization.objects.select_related("region", "parent")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or is_alliance_staff(user):
+        return qs
+    own = organization_ids_of(user)
+    if not own:
+        return qs.none()
+    return qs.filter(~Q(kind=Kind.ENTERPRISE) | Q(pk__in=own))
+
+
+def organization_manageable_by(user: User) -> QuerySet[Organization]:
+    """Organisations the user may edit: superusers all, organisation admins their own
+    organisation and its descendants."""
+    qs = Organization.objects.select_related("region", "parent")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    admin_of = organization_ids_of(user, roles=(Role.ADMIN,))
+    if not admin_of:
+        return qs.none()
+    return qs.filter(_descendants_q(admin_of))
+
+
+def enterprise_list(user: User) -> QuerySet[Organization]:
+    return organization_visible_to(user).filter(kind=Kind.ENTERPRISE)
+
+
+def membership_visible_to(user: User) -> QuerySet[Membership]:
+    """A user sees their own memberships; organisation admins see those of the
+    organisations they manage; superusers all."""
+    qs = Membership.objects.select_related("user", "organization")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    admin_of = organization_ids_of(user, roles=(Role.ADMIN,))
+    q = Q(user=user)
+    if admin_of:
+        q |= _descendants_q(admin_of, prefix="organization__")
+    return qs.filter(q)
+
+
+def intellectual_property_visible_to(user: User) -> QuerySet[IntellectualProperty]:
+    """IP rights follow their owner's visibility."""
+    qs = IntellectualProperty.objects.select_related("owner", "owner__region")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser or is_alliance_staff(user):
+        return qs
+    own = organization_ids_of(user)
+    if not own:
+        return qs.none()
+    return qs.filter(Q(owner__in=own) | ~Q(owner__kind=Kind.ENTERPRISE))
+
+
+def region_visible_to(user: User) -> QuerySet[Region]:
+    """Regions are public reference data for every signed-in user."""
+    if not user.is_authenticated:
+        return Region.objects.none()
+    return Region.objects.select_related("parent")
+
+
+def member_organizations() -> QuerySet[Organization]:
+    """Alliance members: organisations with a joining date."""
+    return Organization.objects.filter(alliance_joined_on__isnull=False, is_active=True)
+
+
+def member_province_count(organizations: QuerySet[Organization]) -> int:
+    """Distinct provinces of the member bureaus in ``organizations`` (a bureau's region is a
+    city, or the province-level municipality itself)."""
+    rows = organizations.filter(kind=Kind.BUREAU, alliance_joined_on__isnull=False).values_list(
+        "region__level", "region_id", "region__parent_id", "region__parent__parent_id"
+    )
+    provinces = set()
+    for level, region_id, parent_id, grandparent_id in rows:
+        if level == Region.Level.PROVINCE:
+            provinces.add(region_id)
+        elif level == Region.Level.CITY:
+            provinces.add(parent_id)
+        else:
+            provinces.add(grandparent_id or parent_id)
+    return len(provinces)

@@ -1,0 +1,120 @@
+"""Shared fixtures: a small alliance world with one user per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from alliance.models import IntellectualProperty, Membership, Organization, Region
+from alliance.validators import uscc_check_character
+
+Kind = Organization.Kind
+Role = Membership.Role
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_uscc(seq: int, region: str = "350600") -> str:
+    """A checksum-valid USCC for test enterprises."""
+    first17 = f"91{region}MA{seq:06d}"[:17]
+    first17 = first17.ljust(17, "0")
+    return first17 + uscc_check_character(first17)
+
+
+@pytest.fixture
+def regions(db):
+    get = Region.objects.get
+    return {
+        "fujian": get(code="350000"),
+        "zhangzhou": get(code="350600"),
+        "xiamen": get(code="350200"),
+        "xiangcheng": get(code="350602"),
+        "liaoning": get(code="210000"),
+        "shenyang": get(code="210100"),
+    }
+
+
+@pytest.fixture
+def world(db, regions):
+    """Zhangzhou bureau with a mediation committee and a service point, a partner bureau in
+    Shenyang, a court, two enterprises — and one user per role."""
+    User = get_user_model()
+    orgs = {}
+    orgs["zz_bureau"] = Organization.objects.create(
+        kind=Kind.BUREAU,
+        name="漳州市市场监督管理局",
+        region=regions["zhangzhou"],
+        alliance_joined_on=dt.date(2023, 4, 26),
+    )
+    orgs["committee"] = Organization.objects.create(
+        kind=Kind.MEDIATION_COMMITTEE,
+        name="漳州市知识产权纠纷人民调解委员会",
+        region=regions["zhangzhou"],
+        parent=orgs["zz_bureau"],
+    )
+    orgs["service_point"] = Organization.objects.create(
+        kind=Kind.SERVICE_POINT,
+        name="芗城服务网点",
+        region=regions["xiangcheng"],
+        parent=orgs["zz_bureau"],
+    )
+    orgs["partner"] = Organization.objects.create(
+        kind=Kind.BUREAU,
+        name="沈阳市市场监督管理局",
+        region=regions["shenyang"],
+        alliance_joined_on=dt.date(2023, 4, 26),
+    )
+    orgs["court"] = Organization.objects.get(court_code="闽06")
+    orgs["ent_a"] = Organization.objects.create(
+        kind=Kind.ENTERPRISE,
+        name="漳州甲食品有限公司",
+        region=regions["xiangcheng"],
+        uscc=make_uscc(1, "350602"),
+        is_key_enterprise=True,
+        parent=orgs["service_point"],
+    )
+    orgs["ent_b"] = Organization.objects.create(
+        kind=Kind.ENTERPRISE,
+        name="厦门乙科技有限公司",
+        region=regions["xiamen"],
+        uscc=make_uscc(2, "350200"),
+    )
+    users = {}
+
+    def user(name, **extra):
+        users[name] = User.objects.create_user(name, password="pw-test-123", **extra)
+        return users[name]
+
+    user("superuser", is_superuser=True, is_staff=True)
+    for name, org, role in [
+        ("org_admin", "zz_bureau", Role.ADMIN),
+        ("mediator", "committee", Role.MEDIATOR),
+        ("clerk", "zz_bureau", Role.CLERK),
+        ("partner", "partner", Role.MEDIATOR),
+        ("court", "court", Role.LIAISON),
+        ("servicepoint", "service_point", Role.CLERK),
+        ("enterprise", "ent_a", Role.ADMIN),
+    ]:
+        Membership.objects.create(user=user(name), organization=orgs[org], role=role)
+    user("nobody")
+    ips = {
+        "patent_a": IntellectualProperty.objects.create(
+            owner=orgs["ent_a"],
+            kind=IntellectualProperty.Kind.INVENTION_PATENT,
+            number="201710601862.3",
+            title="一种蜜柚保鲜方法",
+        ),
+        "mark_b": IntellectualProperty.objects.create(
+            owner=orgs["ent_b"],
+            kind=IntellectualProperty.Kind.TRADEMARK,
+            number="12345678",
+            title="乙",
+            nice_class=9,
+        ),
+    }
+    return {"orgs": orgs, "users": users, "ips": ips}
