@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance import selectors
 from alliance.models import IntellectualProperty, Membership, Organization, Region
-from alliance.validators import normalize_uscc
+from alliance.validators import normalize_patent_number, normalize_uscc
 
 
 def _user(request):
@@ -131,10 +131,11 @@ class IntellectualPropertyFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        number = value.upper().replace(" ", "").removeprefix("ZL").removeprefix("CN")
+        # A patent number may be typed with or without "ZL", spaces and the dot before the
+        # check digit; stored numbers are canonical (YYYYTNNNNNNN.C).
+        number = normalize_patent_number(value)
         return queryset.filter(
             Q(number__icontains=number)
-            | Q(number__icontains=number.replace(".", ""))
             | Q(title__icontains=value)
             | Q(owner__name__icontains=value)
         )

@@ -51,6 +51,13 @@ class RegionCodeField(forms.CharField):
 
 class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
     region = RegionCodeField(label=_("Region code"))
+    # Longer than 18 so that codes typed with spaces or hyphens reach normalisation.
+    uscc = forms.CharField(
+        label=_("USCC"),
+        max_length=40,
+        required=False,
+        help_text=Organization._meta.get_field("uscc").help_text,
+    )
 
     class Meta:
         model = Organization

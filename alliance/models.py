@@ -213,6 +213,13 @@ class Organization(TimeStampedModel):
     def is_member(self) -> bool:
         return self.alliance_joined_on is not None
 
+    def clean_fields(self, exclude=None) -> None:
+        from alliance.validators import normalize_uscc
+
+        # Normalise before the 18-character limit is checked: "9135 0600 …" is fine input.
+        self.uscc = normalize_uscc(self.uscc or "")
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         """Normalise and validate the USCC and the court fields (DOMAIN §5.a, §1.9)."""
         from alliance.validators import normalize_uscc, validate_uscc

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from alliance.models import IntellectualProperty, Membership, Organization, Region
 from alliance.validators import uscc_check_character
@@ -17,6 +18,14 @@ Role = Membership.Role
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Unit tests read messages in English; requests still choose their own language
+    through the language middleware (zh-hans by default)."""
+    with translation.override("en"):
+        yield
 
 
 def make_uscc(seq: int, region: str = "350600") -> str:

@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from alliance.api.urls import router as alliance_router
@@ -9,7 +11,16 @@ from alliance.api.urls import router as alliance_router
 router = DefaultRouter()
 router.registry.extend(alliance_router.registry)
 
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the user's API token (deliberately public)."""
+
+    permission_classes = [AllowAny]
+
+
 urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

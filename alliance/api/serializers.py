@@ -30,6 +30,8 @@ class RegionSerializer(serializers.ModelSerializer):
 class OrganizationSerializer(serializers.ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     is_member = serializers.BooleanField(read_only=True)
+    # Longer than 18 so that codes sent with spaces or hyphens reach normalisation.
+    uscc = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
     class Meta:
         model = Organization
