@@ -12,7 +12,6 @@ router = DefaultRouter()
 router.registry.extend(alliance_router.registry)
 
 
-
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for the user's API token (deliberately public)."""
 
