@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from alliance import selectors
 from alliance.models import IntellectualProperty, Membership, Organization, Region
 from alliance.validators import normalize_patent_number, normalize_uscc
+from zhangzhou_ip.core.forms import YesNoAnySelect
 
 
 def _user(request):
@@ -46,8 +47,11 @@ class OrganizationFilterSet(django_filters.FilterSet):
         field_name="alliance_joined_on",
         lookup_expr="isnull",
         exclude=True,
+        widget=YesNoAnySelect,
     )
-    is_key_enterprise = django_filters.BooleanFilter(label=_("Key enterprise"))
+    is_key_enterprise = django_filters.BooleanFilter(
+        label=_("Key enterprise"), widget=YesNoAnySelect
+    )
     parent = django_filters.ModelChoiceFilter(
         label=_("Parent organisation"), queryset=_visible_organizations
     )
@@ -83,7 +87,10 @@ class RegionFilterSet(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(label=_("Level"), choices=Region.Level.choices)
     parent = django_filters.CharFilter(label=_("Parent code"), field_name="parent__code")
     current = django_filters.BooleanFilter(
-        label=_("Current codes only"), field_name="valid_to", lookup_expr="isnull"
+        label=_("Current codes only"),
+        field_name="valid_to",
+        lookup_expr="isnull",
+        widget=YesNoAnySelect,
     )
 
     class Meta:
@@ -105,7 +112,7 @@ class MembershipFilterSet(django_filters.FilterSet):
     )
     role = django_filters.MultipleChoiceFilter(label=_("Role"), choices=Membership.Role.choices)
     user = django_filters.CharFilter(label=_("User name"), field_name="user__username")
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=YesNoAnySelect)
 
     class Meta:
         model = Membership
@@ -121,7 +128,7 @@ class IntellectualPropertyFilterSet(django_filters.FilterSet):
     )
     owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_visible_organizations)
     nice_class = django_filters.NumberFilter(label=_("Nice class"))
-    granted = django_filters.DateFromToRangeFilter(label=_("Granted"), field_name="granted_on")
+    granted = django_filters.DateFromToRangeFilter(label=_("Grant date"), field_name="granted_on")
 
     class Meta:
         model = IntellectualProperty

@@ -231,6 +231,23 @@ class Organization(TimeStampedModel):
                 validate_uscc(self.uscc)
             except ValidationError as exc:
                 errors.setdefault("uscc", []).extend(exc.error_list)
+        others = Organization.objects.exclude(pk=self.pk) if self.pk else Organization.objects
+        if self.uscc and others.filter(uscc=self.uscc).exists():
+            errors.setdefault("uscc", []).append(
+                ValidationError(
+                    _("An organisation with USCC %(uscc)s is already registered."),
+                    code="duplicate",
+                    params={"uscc": self.uscc},
+                )
+            )
+        if self.court_code and others.filter(court_code=self.court_code).exists():
+            errors.setdefault("court_code", []).append(
+                ValidationError(
+                    _("Court code %(code)s belongs to another court."),
+                    code="duplicate",
+                    params={"code": self.court_code},
+                )
+            )
         if self.kind == self.Kind.ENTERPRISE and not self.uscc:
             errors.setdefault("uscc", []).append(
                 ValidationError(_("An enterprise needs its USCC."), code="required")
@@ -394,6 +411,18 @@ class IntellectualProperty(TimeStampedModel):
         except ValidationError as exc:
             errors["number"] = exc.error_list
         self.number = number
+        if number and "number" not in errors:
+            others = IntellectualProperty.objects.filter(kind=self.kind, number=number)
+            if self.pk:
+                others = others.exclude(pk=self.pk)
+            if others.exists():
+                errors["number"] = [
+                    ValidationError(
+                        _("This %(kind)s number is already recorded."),
+                        code="duplicate",
+                        params={"kind": self.get_kind_display()},
+                    )
+                ]
         if self.nice_class is not None and self.kind not in self.MARK_KINDS:
             errors["nice_class"] = [
                 ValidationError(_("Only trademarks have a Nice class."), code="not_mark")

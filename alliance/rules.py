@@ -104,6 +104,9 @@ def can_manage_ip(user, ip: IntellectualProperty | None) -> bool:
     return is_admin_of_organization(user, ip.owner)
 
 
+# Module permission: the admin index shows the app to staff who belong to an organisation.
+rules.add_perm("alliance", is_superuser | has_membership)
+
 rules.add_perm("alliance.view_region", rules.is_authenticated)
 rules.add_perm("alliance.add_region", is_superuser)
 rules.add_perm("alliance.change_region", is_superuser)

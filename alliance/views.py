@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView
@@ -202,6 +203,14 @@ class RegionListView(FilteredListView):
     page_size_options = (50, 100)
 
     def get_base_queryset(self):
+        visible = selectors.organization_visible_to(self.request.user).filter(is_active=True)
+        counts = (
+            visible.filter(region=OuterRef("pk"))
+            .order_by()
+            .values("region")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return selectors.region_visible_to(self.request.user).annotate(
-            organization_count=Count("organizations", filter=Q(organizations__is_active=True))
+            organization_count=Coalesce(Subquery(counts), 0)
         )

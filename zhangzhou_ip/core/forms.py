@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
@@ -16,7 +17,9 @@ def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
         classes = widget.attrs.get("class", "")
         if css not in classes:
             widget.attrs["class"] = f"{classes} {css}".strip()
-        if form.is_bound and name in form.errors:
+        # Read the errors only if validation already ran: triggering it here would validate
+        # before subclasses restrict their fields for the user.
+        if form.is_bound and form._errors is not None and name in form._errors:
             widget.attrs["class"] += " is-invalid"
             widget.attrs["aria-invalid"] = "true"
             widget.attrs["aria-describedby"] = (
@@ -33,3 +36,11 @@ class BootstrapFormMixin:
     def full_clean(self):
         super().full_clean()
         bootstrapify(self)
+
+
+class YesNoAnySelect(forms.NullBooleanSelect):
+    """Django's three-way boolean select, with "Any" instead of "Unknown" for filters."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
