@@ -15,6 +15,14 @@ Kind = Organization.Kind
 Role = Membership.Role
 
 
+def pytest_configure(config):
+    # WhiteNoise warns for every request handler when STATIC_ROOT does not exist yet
+    # (collectstatic has not run on a fresh clone); the tests serve no collected files.
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
