@@ -45,6 +45,7 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	$(PY) manage.py compiletranslations --check
 	$(PY) manage.py makemigrations --check --dry-run
+	mkdir -p var
 	$(PY) manage.py spectacular --file var/schema.yml --validate --fail-on-warn
 	$(PY) scripts/vendor_static.py --check
 	$(BIN)/pytest $(PYTEST_ARGS)
