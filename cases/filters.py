@@ -1,0 +1,109 @@
+"""``MediationCaseFilterSet``: the one filter definition of the case list page, its exports
+and ``/api/v1/mediation-cases/`` (STYLE rule 10). Choices come from the user's scope."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from alliance import selectors as alliance_selectors
+from alliance.models import Membership, Organization
+from alliance.validators import normalize_patent_number, normalize_uscc
+from cases.choices import DisputeType, MediationKind, Source, Status
+from cases.models import CaseRight, MediationCase, Party
+from zhangzhou_ip.core.forms import YesNoAnySelect
+
+
+def _handling_organizations(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    from cases.selectors import case_visible_to
+
+    return (
+        alliance_selectors.organization_visible_to(user)
+        .filter(pk__in=case_visible_to(user).values("handling_organization"))
+        .order_by("name")
+    )
+
+
+def _mediators(request):
+    user = getattr(request, "user", None)
+    User = get_user_model()
+    if user is None or not user.is_authenticated:
+        return User.objects.none()
+    users = User.objects.filter(
+        memberships__is_active=True,
+        memberships__role__in=[Membership.Role.MEDIATOR, Membership.Role.ADMIN],
+    )
+    if not user.is_superuser:
+        users = users.filter(
+            memberships__organization__in=alliance_selectors.organization_ids_of(user)
+        )
+    return users.distinct().order_by("last_name", "first_name", "username")
+
+
+class MediationCaseFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        help_text=_("Case number, title, party name, USCC or right number"),
+    )
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices)
+    dispute_type = django_filters.MultipleChoiceFilter(
+        label=_("Dispute type"), choices=DisputeType.choices
+    )
+    handling_organization = django_filters.ModelChoiceFilter(
+        label=_("Handling organisation"), queryset=_handling_organizations
+    )
+    mediator = django_filters.ModelChoiceFilter(
+        label=_("Mediator"), queryset=_mediators, method="filter_mediator"
+    )
+    is_cross_region = django_filters.BooleanFilter(label=_("Cross-region"), widget=YesNoAnySelect)
+    source = django_filters.MultipleChoiceFilter(label=_("Source"), choices=Source.choices)
+    mediation_kind = django_filters.MultipleChoiceFilter(
+        label=_("Mediation kind"), choices=MediationKind.choices
+    )
+    received = django_filters.DateFromToRangeFilter(
+        label=_("Received between"), field_name="received_on"
+    )
+    closed = django_filters.DateFromToRangeFilter(label=_("Closed between"), field_name="closed_on")
+
+    class Meta:
+        model = MediationCase
+        fields = [
+            "q", "status", "dispute_type", "handling_organization", "mediator",
+            "is_cross_region", "source", "mediation_kind", "received", "closed",
+        ]  # fmt: skip
+
+    def filter_q(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        uscc = normalize_uscc(value)
+        number = normalize_patent_number(value)
+        party = Party.objects.filter(case=OuterRef("pk")).filter(
+            Q(name__icontains=value) | Q(organization__uscc__startswith=uscc)
+        )
+        right = CaseRight.objects.filter(case=OuterRef("pk")).filter(
+            Q(number__icontains=number) | Q(description__icontains=value)
+        )
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(title__icontains=value)
+            | Q(Exists(party))
+            | Q(Exists(right))
+        )
+
+    def filter_mediator(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(
+            Exists(
+                MediationCase.mediators.through.objects.filter(
+                    case=OuterRef("pk"), user=value, unassigned_at__isnull=True
+                )
+            )
+        )

@@ -1,0 +1,216 @@
+"""Permissions for cases (django-rules): the single policy used by services, views, API and
+admin. ``selectors.case_visible_to`` is the same view policy as a queryset; tests assert, for
+every user and case, ``case in case_visible_to(user)`` ⇔ ``has_perm('cases.view_mediationcase')``.
+
+Who may do what (DESIGN §6):
+* view — see ``selectors`` (handling organisation's staff, admins of its ancestors, the
+  enterprise parties once submitted, platform admins);
+* create — administrators, mediators and clerks of a bureau, mediation committee or
+  protection centre, for that organisation;
+* edit facts, parties, rights — the handling organisation's admins, the assigned mediators,
+  and its clerks and mediators during intake (draft, submitted); never once finished;
+* transitions — per transition below; assignment — the organisation's admins and mediators.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from alliance import selectors as alliance_selectors
+from alliance.models import Membership, Organization
+from alliance.rules import has_membership, is_superuser
+from cases.choices import FINISHED_STATUSES, Status
+from cases.models import MediationCase
+
+Role = Membership.Role
+HANDLING_KINDS = (
+    Organization.Kind.BUREAU,
+    Organization.Kind.MEDIATION_COMMITTEE,
+    Organization.Kind.PROTECTION_CENTER,
+)
+INTAKE_STATUSES = (Status.DRAFT, Status.SUBMITTED)
+
+
+def _roles_in(user, org_id: int) -> set[str]:
+    return {role for org, _kind, role in alliance_selectors._memberships(user) if org == org_id}
+
+
+def _ancestor_ids(org: Organization) -> set[int]:
+    ids: set[int] = set()
+    node = org
+    for _level in range(4):
+        if node is None:
+            break
+        ids.add(node.pk)
+        node = node.parent if node.parent_id else None
+    return ids
+
+
+def is_org_admin(user, case: MediationCase) -> bool:
+    admin_of = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN,))
+    return bool(admin_of & _ancestor_ids(case.handling_organization))
+
+
+def is_assigned(user, case: MediationCase) -> bool:
+    if not case.pk:
+        return False
+    return case.assignments.filter(user=user, unassigned_at__isnull=True).exists()
+
+
+@rules.predicate
+def can_view_case(user, case: MediationCase | None) -> bool:
+    if case is None:
+        return alliance_selectors.has_membership(user)
+    if _roles_in(user, case.handling_organization_id):
+        return True
+    if is_org_admin(user, case):
+        return True
+    if case.status != Status.DRAFT:
+        from cases.selectors import enterprise_ids_of
+
+        enterprises = enterprise_ids_of(user)
+        if enterprises and case.parties.filter(organization__in=enterprises).exists():
+            return True
+    return False
+
+
+@rules.predicate
+def can_create_case(user, case: MediationCase | None) -> bool:
+    staff = {
+        org
+        for org, kind, role in alliance_selectors._memberships(user)
+        if kind in HANDLING_KINDS and role in (Role.ADMIN, Role.MEDIATOR, Role.CLERK)
+    }
+    if case is None:
+        return bool(staff)
+    return case.handling_organization_id in staff
+
+
+@rules.predicate
+def can_edit_case(user, case: MediationCase | None) -> bool:
+    if case is None:
+        return can_create_case(user, None)
+    if case.status in FINISHED_STATUSES:
+        return False
+    if is_org_admin(user, case) or is_assigned(user, case):
+        return True
+    roles = _roles_in(user, case.handling_organization_id)
+    return case.status in INTAKE_STATUSES and bool(roles & {Role.MEDIATOR, Role.CLERK})
+
+
+@rules.predicate
+def can_delete_case(user, case: MediationCase | None) -> bool:
+    """Only drafts can be discarded, by their author or an organisation admin."""
+    if case is None:
+        return can_create_case(user, None)
+    return case.status == Status.DRAFT and (
+        case.created_by_id == user.pk or is_org_admin(user, case)
+    )
+
+
+@rules.predicate
+def can_submit(user, case: MediationCase | None) -> bool:
+    if case is None:
+        return can_create_case(user, None)
+    roles = _roles_in(user, case.handling_organization_id)
+    return bool(roles & {Role.MEDIATOR, Role.CLERK, Role.ADMIN}) or is_org_admin(user, case)
+
+
+@rules.predicate
+def can_accept_or_decline(user, case: MediationCase | None) -> bool:
+    if case is None:
+        return can_create_case(user, None)
+    roles = _roles_in(user, case.handling_organization_id)
+    return Role.MEDIATOR in roles or is_org_admin(user, case)
+
+
+@rules.predicate
+def is_assigned_mediator_or_admin(user, case: MediationCase | None) -> bool:
+    if case is None:
+        return can_create_case(user, None)
+    return is_assigned(user, case) or is_org_admin(user, case)
+
+
+@rules.predicate
+def can_assign(user, case: MediationCase | None) -> bool:
+    if case is None:
+        return can_create_case(user, None)
+    if case.status in FINISHED_STATUSES:
+        return False
+    roles = _roles_in(user, case.handling_organization_id)
+    return Role.MEDIATOR in roles or is_org_admin(user, case)
+
+
+view_case = is_superuser | can_view_case
+rules.add_perm("cases", is_superuser | has_membership)
+rules.add_perm("cases.view_mediationcase", view_case)
+rules.add_perm("cases.add_mediationcase", is_superuser | can_create_case)
+rules.add_perm("cases.change_mediationcase", is_superuser | can_edit_case)
+rules.add_perm("cases.delete_mediationcase", is_superuser | can_delete_case)
+rules.add_perm("cases.assign_mediationcase", is_superuser | can_assign)
+
+# One permission per workflow transition (DESIGN §5 "who").
+TRANSITION_PERMISSIONS = {
+    "submit": is_superuser | can_submit,
+    "accept": is_superuser | can_accept_or_decline,
+    "decline": is_superuser | can_accept_or_decline,
+    "start_mediation": is_superuser | is_assigned_mediator_or_admin,
+    "settle": is_superuser | is_assigned_mediator_or_admin,
+    "fail": is_superuser | is_assigned_mediator_or_admin,
+    "withdraw": is_superuser | is_assigned_mediator_or_admin,
+    "close": is_superuser | is_assigned_mediator_or_admin,
+}
+for _name, _predicate in TRANSITION_PERMISSIONS.items():
+    rules.add_perm(f"cases.{_name}_mediationcase", _predicate)
+rules.add_perm(
+    "cases.transition_mediationcase",
+    is_superuser | can_submit | can_accept_or_decline | is_assigned_mediator_or_admin,
+)
+
+
+def transition_perm(name: str) -> str:
+    return f"cases.{name}_mediationcase"
+
+
+# Child objects follow their case: see it → see them; edit it → edit them.
+def _case_of(obj):
+    return getattr(obj, "case", None) if obj is not None else None
+
+
+@rules.predicate
+def can_view_child(user, obj) -> bool:
+    case = _case_of(obj)
+    return can_view_case(user, case) if case is not None else can_view_case(user, None)
+
+
+@rules.predicate
+def can_edit_child(user, obj) -> bool:
+    case = _case_of(obj)
+    return can_edit_case(user, case) if case is not None else can_edit_case(user, None)
+
+
+@rules.predicate
+def can_manage_sessions(user, obj) -> bool:
+    case = _case_of(obj)
+    if case is None:
+        return can_create_case(user, None)
+    if case.status not in (Status.ACCEPTED, Status.MEDIATING):
+        return False
+    return is_assigned_mediator_or_admin(user, case)
+
+
+for _model in ("party", "caseright"):
+    rules.add_perm(f"cases.view_{_model}", is_superuser | can_view_child)
+    rules.add_perm(f"cases.add_{_model}", is_superuser | can_edit_child)
+    rules.add_perm(f"cases.change_{_model}", is_superuser | can_edit_child)
+    rules.add_perm(f"cases.delete_{_model}", is_superuser | can_edit_child)
+for _model in ("mediationsession", "agreement"):
+    rules.add_perm(f"cases.view_{_model}", is_superuser | can_view_child)
+    rules.add_perm(f"cases.add_{_model}", is_superuser | can_manage_sessions)
+    rules.add_perm(f"cases.change_{_model}", is_superuser | can_manage_sessions)
+    rules.add_perm(f"cases.delete_{_model}", is_superuser)
+rules.add_perm("cases.view_caseevent", is_superuser | can_view_child)
+rules.add_perm("cases.view_caseassignment", is_superuser | can_view_child)
+rules.add_perm("cases.view_casenumbering", rules.is_authenticated)
+rules.add_perm("cases.change_casenumbering", is_superuser)
+rules.add_perm("cases.add_casenumbering", is_superuser)

@@ -1,0 +1,216 @@
+"""Who sees which case, and business reads over cases (DESIGN §6, STYLE rule 5).
+
+Every list, detail lookup, child object, filter dropdown, export and admin queryset of the
+cases app starts from ``case_visible_to``. ``rules.py`` states the same policy per object;
+tests assert the two agree for every user and case.
+
+A user sees a case when:
+* they are a platform administrator;
+* they hold any role in the handling organisation, or are an administrator of one of its
+  ancestors (a bureau's admins see the cases of its committee);
+* their enterprise is a party to it and it has been submitted (enterprise users see their
+  own cases, never drafts).
+(Partner shares and court liaison visibility are added by issues 4–5 here and in rules.py.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from alliance import selectors as alliance_selectors
+from alliance.models import Membership, Organization
+from cases.choices import OPEN_STATUSES, PartyRole, Status
+from cases.models import CaseEvent, CaseRight, MediationCase, MediationSession, Party
+
+Role = Membership.Role
+
+
+def _ancestor_admin_q(admin_of: set[int], prefix: str) -> Q:
+    q = Q()
+    path = prefix
+    for _level in range(4):
+        q |= Q(**{f"{path}__in": admin_of})
+        path += "__parent"
+    return q
+
+
+def enterprise_ids_of(user) -> set[int]:
+    return {
+        org
+        for org, kind, _role in alliance_selectors._memberships(user)
+        if kind == Organization.Kind.ENTERPRISE
+    }
+
+
+def case_visible_to(user) -> QuerySet[MediationCase]:
+    qs = MediationCase.objects.select_related("handling_organization")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    member_of = alliance_selectors.organization_ids_of(user)
+    if not member_of:
+        return qs.none()
+    admin_of = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN,))
+    q = Q(handling_organization__in=member_of)
+    if admin_of:
+        q |= _ancestor_admin_q(admin_of, "handling_organization")
+    enterprises = enterprise_ids_of(user)
+    if enterprises:
+        as_party = Party.objects.filter(case=OuterRef("pk"), organization__in=enterprises)
+        q |= Q(Exists(as_party)) & ~Q(status=Status.DRAFT)
+    return qs.filter(q)
+
+
+def case_list(user, *, mine: bool = False) -> QuerySet[MediationCase]:
+    """The case list: visible cases with what the list shows, in one query per page."""
+    qs = case_visible_to(user).select_related("handling_organization__region")
+    if mine:
+        qs = qs.filter(assignments__user=user, assignments__unassigned_at__isnull=True)
+    return qs
+
+
+def party_visible_to(user) -> QuerySet[Party]:
+    return Party.objects.filter(case__in=case_visible_to(user)).select_related(
+        "case", "organization", "region"
+    )
+
+
+def case_right_visible_to(user) -> QuerySet[CaseRight]:
+    return CaseRight.objects.filter(case__in=case_visible_to(user)).select_related(
+        "case", "intellectual_property"
+    )
+
+
+def session_visible_to(user) -> QuerySet[MediationSession]:
+    return MediationSession.objects.filter(case__in=case_visible_to(user)).select_related("case")
+
+
+def event_visible_to(user) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case__in=case_visible_to(user)).select_related("actor")
+
+
+def may_see_full_id_numbers(user, case: MediationCase) -> bool:
+    """Resident ID numbers are shown in full only to the handling organisation's mediators."""
+    return any(
+        org == case.handling_organization_id and role == Role.MEDIATOR
+        for org, _kind, role in alliance_selectors._memberships(user)
+    )
+
+
+def active_mediator_ids(case: MediationCase) -> set[int]:
+    return set(
+        case.assignments.filter(unassigned_at__isnull=True).values_list("user_id", flat=True)
+    )
+
+
+def eligible_mediators(organization: Organization) -> QuerySet:
+    """Users who may be assigned to the organisation's cases: its mediators and admins."""
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization=organization,
+            memberships__is_active=True,
+            memberships__role__in=[Role.MEDIATOR, Role.ADMIN],
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def mediator_workload(organization: Organization) -> QuerySet:
+    """Each eligible mediator with their open, assigned cases (one query)."""
+    return eligible_mediators(organization).annotate(
+        open_cases=Count(
+            "caseassignment",
+            filter=Q(
+                caseassignment__unassigned_at__isnull=True,
+                caseassignment__case__status__in=OPEN_STATUSES,
+                caseassignment__case__handling_organization=organization,
+            ),
+            distinct=True,
+        ),
+        mediating=Count(
+            "caseassignment",
+            filter=Q(
+                caseassignment__unassigned_at__isnull=True,
+                caseassignment__case__status=Status.MEDIATING,
+                caseassignment__case__handling_organization=organization,
+            ),
+            distinct=True,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class RelatedDisputes:
+    visible: list[MediationCase]
+    hidden_count: int
+    hidden_cities: int
+
+    @property
+    def total(self) -> int:
+        return len(self.visible) + self.hidden_count
+
+
+def related_disputes(case: MediationCase, user) -> RelatedDisputes:
+    """Other cases anywhere in the alliance about the same right number, or between the same
+    applicant and respondent (by USCC, in either direction). Linked where the user may see
+    them, only counted where not — a count reveals no names."""
+    rights = list(
+        CaseRight.objects.filter(case=case).exclude(number="").values_list("kind", "number")
+    )
+    ip_ids = list(
+        CaseRight.objects.filter(case=case, intellectual_property__isnull=False).values_list(
+            "intellectual_property_id", flat=True
+        )
+    )
+    q = Q()
+    for kind, number in rights:
+        q |= Q(rights__kind=kind, rights__number=number)
+    if ip_ids:
+        q |= Q(rights__intellectual_property__in=ip_ids)
+    parties = Party.objects.filter(case=case, organization__isnull=False).exclude(
+        organization__uscc=""
+    )
+    applicants = {p.organization.uscc for p in parties if p.role == PartyRole.APPLICANT}
+    respondents = {p.organization.uscc for p in parties if p.role == PartyRole.RESPONDENT}
+    for a in applicants:
+        for r in respondents:
+            for first, second in ((a, r), (r, a)):
+                q |= Q(
+                    Exists(
+                        Party.objects.filter(
+                            case=OuterRef("pk"),
+                            role=PartyRole.APPLICANT,
+                            organization__uscc=first,
+                        )
+                    )
+                    & Exists(
+                        Party.objects.filter(
+                            case=OuterRef("pk"),
+                            role=PartyRole.RESPONDENT,
+                            organization__uscc=second,
+                        )
+                    )
+                )
+    if not q:
+        return RelatedDisputes([], 0, 0)
+    related = MediationCase.objects.filter(q).exclude(pk=case.pk).exclude(status=Status.DRAFT)
+    related_ids = set(related.values_list("pk", flat=True).distinct())
+    visible = list(case_visible_to(user).filter(pk__in=related_ids).order_by("-received_on")[:20])
+    visible_ids = {c.pk for c in case_visible_to(user).filter(pk__in=related_ids)}
+    hidden = related_ids - visible_ids
+    hidden_cities = (
+        MediationCase.objects.filter(pk__in=hidden)
+        .values("handling_organization__region")
+        .distinct()
+        .count()
+        if hidden
+        else 0
+    )
+    return RelatedDisputes(visible, len(hidden), hidden_cities)

@@ -1,0 +1,13 @@
+"""Case pages. Each views module owns its URL patterns; this module joins them."""
+
+from cases.views import cases as case_views
+from cases.views import intake as intake_views
+from cases.views import sessions as session_views
+
+app_name = "cases"
+
+urlpatterns = [
+    *case_views.urlpatterns,
+    *intake_views.urlpatterns,
+    *session_views.urlpatterns,
+]
