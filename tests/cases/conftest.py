@@ -91,7 +91,9 @@ def case_world(world):
     applicant = org_party(PartyRole.APPLICANT, orgs["ent_a"])
     respondent = org_party(PartyRole.RESPONDENT, orgs["ent_b"])
     cases = {
-        "draft": make_case(users["clerk"], orgs["committee"], title="草稿案件", parties=[applicant]),
+        "draft": make_case(
+            users["clerk"], orgs["committee"], title="草稿案件", parties=[applicant]
+        ),
         "submitted": advance(
             make_case(
                 users["clerk"], orgs["committee"], title="已提交案件",
