@@ -75,7 +75,7 @@ def _require(actor: User, perm: str, obj: Any) -> None:
 
 def _lock(case: MediationCase, expected_version: int | None) -> MediationCase:
     locked = (
-        MediationCase.objects.select_for_update()
+        MediationCase.objects.select_for_update(of=("self",))
         .select_related("handling_organization__region__parent")
         .get(pk=case.pk)
     )
@@ -676,9 +676,7 @@ def agreement_save(*, actor: User, case: MediationCase, **fields) -> Agreement:
             _("The agreement can only be recorded while the case is being mediated."),
             code="not_mediating",
         )
-    if agreement.amount is not None:
-        agreement.amount = Decimal(agreement.amount).quantize(Decimal("0.01"))
-    agreement.full_clean()
+    agreement.full_clean()  # amounts: non-negative, at most two decimal places
     agreement._history_user = actor
     agreement.save()
     record_event(

@@ -72,6 +72,22 @@ def advance(case, actor, mediator, to: str) -> MediationCase:
     return services.case_close(actor=mediator, case=case, waiver_reason="当事人放弃司法确认")
 
 
+@pytest.fixture(autouse=True)
+def _holiday_calendar_ahead(request):
+    """Deadlines run up to a year past today; chinesecalendar only knows the years it ships.
+    Where it stops, enter later years as an administrator would (weekends only), so these
+    tests do not depend on today's date. ``test_services`` covers the missing-year path."""
+    if "db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("db")
+    from alliance.deadlines import package_years
+    from alliance.models import HolidayYear
+
+    last = package_years()[1]
+    for year in range(last + 1, timezone.localdate().year + 2):
+        HolidayYear.objects.get_or_create(year=year, defaults={"source": "tests: weekends only"})
+
+
 @pytest.fixture
 def case_world(world):
     """Adds to ``world``: the committee's mediator made an org mediator of the committee (already),
