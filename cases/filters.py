@@ -30,17 +30,23 @@ def _handling_organizations(request):
 
 
 def _mediators(request):
+    """Mediators and admins of the organisations whose cases the user sees (an admin of a
+    bureau sees its committee's mediators too)."""
     user = getattr(request, "user", None)
     User = get_user_model()
     if user is None or not user.is_authenticated:
         return User.objects.none()
+    from cases.selectors import case_visible_to
+
     users = User.objects.filter(
         memberships__is_active=True,
         memberships__role__in=[Membership.Role.MEDIATOR, Membership.Role.ADMIN],
     )
     if not user.is_superuser:
         users = users.filter(
-            memberships__organization__in=alliance_selectors.organization_ids_of(user)
+            memberships__organization__in=case_visible_to(user)
+            .order_by()
+            .values("handling_organization")
         )
     return users.distinct().order_by("last_name", "first_name", "username")
 

@@ -7,9 +7,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from alliance.api.urls import router as alliance_router
+from cases.api.urls import router as cases_router
 
 router = DefaultRouter()
 router.registry.extend(alliance_router.registry)
+router.registry.extend(cases_router.registry)
 
 
 class TokenView(ObtainAuthToken):
