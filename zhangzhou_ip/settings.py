@@ -203,3 +203,7 @@ LOGGING = {
 # Documented demo credential; load_demo refuses it when DEBUG is off.
 DEMO_PASSWORD = "demo-pass-2024"
 APP_NAME = _("Yiqiwei IP Protection Alliance")
+# Signed agreement scans (调解协议书): refused before they are stored when larger or of
+# another type (issue 3; streaming limits for all uploads come with issue 8).
+AGREEMENT_DOCUMENT_MAX_BYTES = env.int("AGREEMENT_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+AGREEMENT_DOCUMENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")

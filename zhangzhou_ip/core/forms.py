@@ -22,9 +22,8 @@ def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
         if form.is_bound and form._errors is not None and name in form._errors:
             widget.attrs["class"] += " is-invalid"
             widget.attrs["aria-invalid"] = "true"
-            widget.attrs["aria-describedby"] = (
-                f"{form.auto_id % name}-error" if form.auto_id else ""
-            )
+            auto_id = form[name].auto_id  # includes a formset's prefix
+            widget.attrs["aria-describedby"] = f"{auto_id}-error" if auto_id else ""
     return form
 
 

@@ -1,0 +1,1 @@
+"""Case forms, one module per page group (workflow, intake, sessions)."""
