@@ -1,3 +1,562 @@
-"""Placeholder: being written."""
+"""Case list, my cases, export, workload, detail, edit, delete, transitions, assignment.
 
-urlpatterns: list = []
+Thin views: every queryset starts from ``cases.selectors`` (out-of-scope cases are 404),
+every change goes through ``cases.services`` (which checks the permission again and writes
+the timeline); refusals come back as domain errors and are shown on the form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.forms import BaseForm
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+
+from alliance import selectors as alliance_selectors
+from alliance.models import Membership, Organization
+from alliance.validators import mask_resident_id
+from cases import exports, selectors, services
+from cases.choices import OPEN_STATUSES, OWNERSHIP_DISPUTES, TRANSITION_LABELS, PartyRole, Status
+from cases.filters import MediationCaseFilterSet
+from cases.forms.workflow import AssignForm, CaseEditForm, TransitionForm
+from cases.models import (
+    Agreement,
+    CaseAssignment,
+    CaseEvent,
+    CaseRight,
+    MediationCase,
+    MediationSession,
+    Party,
+)
+from cases.rules import HANDLING_KINDS
+from zhangzhou_ip.core.errors import ConflictError
+from zhangzhou_ip.core.templatetags.people import person_name
+from zhangzhou_ip.core.views import FilteredListView
+
+CONFLICT_MESSAGE_CODE = "conflict"
+EXPORT_FORMATS = ("csv", "xlsx")
+
+# Public sort key → ORM fields; shared by the list and its exports.
+SORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "number": ("number_year", "number_seq", "number"),
+    "title": ("title",),
+    "status": ("status",),
+    "received": ("received_on", "created_at"),
+    "dispute_type": ("dispute_type",),
+    "claim": ("claim_amount",),
+    "organization": ("handling_organization__name",),
+}
+DEFAULT_SORT = "-received"
+
+
+def _conflict_message() -> str:
+    return _("This case was changed by someone else. Reload the page and try again.")
+
+
+def _is_conflict(exc: ValidationError) -> bool:
+    return isinstance(exc, ConflictError) and getattr(exc, "code", None) == CONFLICT_MESSAGE_CODE
+
+
+def _add_errors(form: BaseForm, exc: ValidationError) -> None:
+    """A domain error or a model validation error, as form errors."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _visible_case(request: HttpRequest, pk: int) -> MediationCase:
+    return get_object_or_404(selectors.case_visible_to(request.user), pk=pk)
+
+
+def _done(request: HttpRequest, url: str) -> HttpResponse:
+    """After a successful change: htmx follows ``HX-Redirect``, browsers a redirect."""
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _apply_sort(queryset: QuerySet, sort: str) -> QuerySet:
+    if sort.lstrip("-") not in SORT_FIELDS:
+        sort = DEFAULT_SORT
+    fields = SORT_FIELDS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        fields = tuple(f[1:] if f.startswith("-") else "-" + f for f in fields)
+    return queryset.order_by(*fields, "-pk" if sort.startswith("-") else "pk")
+
+
+def _active_assignments() -> QuerySet[CaseAssignment]:
+    return (
+        CaseAssignment.objects.filter(unassigned_at__isnull=True)
+        .select_related("user")
+        .order_by("assigned_at", "pk")
+    )
+
+
+# --- list, my cases, export --------------------------------------------------------------
+
+
+class CaseListView(FilteredListView):
+    """All cases the user may see, filtered by ``MediationCaseFilterSet``. The rows of a page
+    are fetched with a fixed number of queries (parties and mediators prefetched)."""
+
+    template_name = "cases/case_list.html"
+    filterset_class = MediationCaseFilterSet
+    sort_fields = SORT_FIELDS
+    default_sort = DEFAULT_SORT
+    mine = False
+
+    def get_base_queryset(self) -> QuerySet[MediationCase]:
+        return selectors.case_list(self.request.user, mine=self.mine)
+
+    def get_filterset(self):
+        filterset = super().get_filterset()
+        for name in ("received", "closed"):
+            for widget in filterset.form.fields[name].widget.widgets:
+                widget.input_type = "date"
+        return filterset
+
+    def get_queryset(self) -> QuerySet[MediationCase]:
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch(
+                    "parties",
+                    queryset=Party.objects.filter(
+                        role__in=[PartyRole.APPLICANT, PartyRole.RESPONDENT]
+                    )
+                    .only("pk", "case_id", "role", "name")
+                    .order_by("pk"),
+                    to_attr="main_parties",
+                ),
+                Prefetch("assignments", queryset=_active_assignments(), to_attr="mediator_rows"),
+            )
+        )
+
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """Rows per status under the other filters (one query), for the status chips."""
+        data = self.request.GET.copy()
+        data.pop("status", None)
+        filterset = self.filterset_class(
+            data, queryset=self.get_base_queryset(), request=self.request
+        )
+        if not filterset.is_valid():
+            return []
+        counts = dict(
+            filterset.qs.order_by().values_list("status").annotate(n=Count("pk", distinct=True))
+        )
+        return [
+            (value, label, counts[value]) for value, label in Status.choices if counts.get(value)
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        separator = _(", ")
+        for case in context["object_list"]:
+            case.applicant_names = separator.join(
+                p.name for p in case.main_parties if p.role == PartyRole.APPLICANT
+            )
+            case.respondent_names = separator.join(
+                p.name for p in case.main_parties if p.role == PartyRole.RESPONDENT
+            )
+        context["mine"] = self.mine
+        context["status_counts"] = self.status_counts()
+        context["selected_statuses"] = self.request.GET.getlist("status")
+        context["can_add"] = self.request.user.has_perm("cases.add_mediationcase")
+        return context
+
+
+class MyCaseListView(CaseListView):
+    """The cases the user is assigned to as mediator."""
+
+    mine = True
+
+
+class CaseExportView(View):
+    """``?format=csv|xlsx`` plus the list's filters: exactly the rows the list would show."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        fmt = request.GET.get("format", "")
+        if fmt not in EXPORT_FORMATS:
+            return HttpResponseBadRequest(
+                _("Unknown export format. Use format=csv or format=xlsx."),
+                content_type="text/plain; charset=utf-8",
+            )
+        base = selectors.case_list(request.user, mine=request.GET.get("mine") == "1")
+        filterset = MediationCaseFilterSet(request.GET, queryset=base, request=request)
+        if not filterset.is_valid():
+            problems = "\n".join(
+                f"{filterset.form.fields[name].label if name in filterset.form.fields else name}"
+                f": {' '.join(str(e) for e in errors)}"
+                for name, errors in filterset.form.errors.items()
+            )
+            return HttpResponseBadRequest(
+                _("The filters are not valid:") + "\n" + problems,
+                content_type="text/plain; charset=utf-8",
+            )
+        queryset = _apply_sort(filterset.qs, request.GET.get("sort", ""))
+        export = exports.CaseExport()
+        filename = exports.export_filename(fmt, timezone.localdate())
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                exports.csv_lines(export, queryset), content_type=exports.CSV_CONTENT_TYPE
+            )
+        else:
+            response = HttpResponse(
+                exports.xlsx_bytes(export, queryset), content_type=exports.XLSX_CONTENT_TYPE
+            )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+# --- workload ----------------------------------------------------------------------------
+
+
+class WorkloadView(TemplateView):
+    """Open cases per mediator, for each organisation the user mediates in or administers
+    (an administrator also sees the organisations below theirs)."""
+
+    template_name = "cases/workload.html"
+
+    def organizations(self) -> QuerySet[Organization]:
+        user = self.request.user
+        handling = Organization.objects.filter(kind__in=HANDLING_KINDS, is_active=True)
+        if user.is_superuser:
+            return handling.filter(handled_cases__isnull=False).distinct().order_by("name")
+        Role = Membership.Role
+        staff = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN, Role.MEDIATOR))
+        admin_of = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN,))
+        q = Q(pk__in=staff)
+        path_ = "parent"
+        for _level in range(3):
+            q |= Q(**{f"{path_}__in": admin_of})
+            path_ += "__parent"
+        return handling.filter(q).order_by("name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = []
+        for org in self.organizations():
+            mediators = list(selectors.mediator_workload(org))
+            rows.append(
+                {
+                    "organization": org,
+                    "mediators": mediators,
+                    "open_total": sum(m.open_cases for m in mediators),
+                }
+            )
+        context["rows"] = rows
+        context["open_statuses"] = [str(s) for s in OPEN_STATUSES]
+        return context
+
+
+# --- detail ------------------------------------------------------------------------------
+
+
+class CaseDetailView(DetailView):
+    """One case with its tabs; everything the tabs show is fetched up front."""
+
+    template_name = "cases/case_detail.html"
+    context_object_name = "case"
+
+    def get_queryset(self) -> QuerySet[MediationCase]:
+        return (
+            selectors.case_visible_to(self.request.user)
+            .select_related(
+                "handling_organization__region",
+                # rules walk up to the ancestors (is an organisation admin above?)
+                "handling_organization__parent__parent__parent",
+                "created_by",
+                "agreement",
+            )
+            .prefetch_related(
+                Prefetch(
+                    "parties",
+                    queryset=Party.objects.select_related(
+                        "organization__region", "region"
+                    ).order_by("role", "pk"),
+                ),
+                Prefetch(
+                    "rights",
+                    queryset=CaseRight.objects.select_related(
+                        "intellectual_property__owner"
+                    ).order_by("pk"),
+                ),
+                Prefetch("sessions", queryset=MediationSession.objects.order_by("starts_at")),
+                Prefetch(
+                    "events",
+                    queryset=CaseEvent.objects.select_related("actor").order_by(
+                        "-created_at", "-pk"
+                    ),
+                ),
+                Prefetch("assignments", queryset=_active_assignments(), to_attr="mediator_rows"),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        case: MediationCase = self.object
+        full_ids = selectors.may_see_full_id_numbers(user, case)
+        parties = list(case.parties.all())
+        for party in parties:
+            party.shown_id = (
+                party.id_number if full_ids or not party.id_number
+                else mask_resident_id(party.id_number)
+            )  # fmt: skip
+        agreement = getattr(case, "agreement", None)
+        context.update(
+            parties=parties,
+            full_ids=full_ids,
+            agreement=agreement,
+            related=selectors.related_disputes(case, user),
+            transitions=[
+                (name, TRANSITION_LABELS[name])
+                for name in services.available_transitions(user, case)
+            ],
+            can_edit=user.has_perm("cases.change_mediationcase", case),
+            can_delete=user.has_perm("cases.delete_mediationcase", case),
+            can_assign=user.has_perm("cases.assign_mediationcase", case),
+            can_edit_parties=user.has_perm("cases.add_party", Party(case=case)),
+            can_schedule=user.has_perm("cases.add_mediationsession", MediationSession(case=case)),
+            can_edit_agreement=user.has_perm(
+                "cases.change_agreement" if agreement else "cases.add_agreement",
+                agreement or Agreement(case=case),
+            ),
+            ownership_dispute=case.dispute_type in OWNERSHIP_DISPUTES,
+        )
+        return context
+
+
+# --- edit and delete ---------------------------------------------------------------------
+
+
+class CaseEditView(View):
+    """Edit the non-workflow fields through ``services.case_update``."""
+
+    template_name = "cases/case_form.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.case = _visible_case(request, kwargs["pk"])
+        if not request.user.has_perm("cases.change_mediationcase", self.case):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_form(self, form: CaseEditForm, status: int = 200) -> HttpResponse:
+        return render(
+            self.request,
+            self.template_name,
+            {"case": self.case, "form": form, "mode": "edit"},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.render_form(CaseEditForm(instance=self.case))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = CaseEditForm(request.POST, instance=self.case)
+        if not form.is_valid():
+            return self.render_form(form)
+        try:
+            services.case_update(
+                actor=request.user,
+                case=self.case,
+                expected_version=form.cleaned_data["version"],
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            if _is_conflict(exc):
+                form.add_error(None, _conflict_message())
+                return self.render_form(form, status=409)
+            _add_errors(form, exc)
+            return self.render_form(form)
+        messages.success(request, _("The case was saved."))
+        return redirect(self.case.get_absolute_url())
+
+
+class CaseDeleteView(View):
+    """Discard a draft (``services.case_delete_draft``) after confirmation."""
+
+    template_name = "cases/case_confirm_delete.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.case = _visible_case(request, kwargs["pk"])
+        if self.case.status != Status.DRAFT:
+            messages.error(request, _("Only drafts can be deleted."))
+            return redirect(self.case.get_absolute_url())
+        if not request.user.has_perm("cases.delete_mediationcase", self.case):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return render(request, self.template_name, {"case": self.case})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            services.case_delete_draft(actor=request.user, case=self.case)
+        except ValidationError as exc:
+            return render(
+                request,
+                self.template_name,
+                {"case": self.case, "error": " ".join(exc.messages)},
+                status=getattr(exc, "http_status", 400),
+            )
+        messages.success(request, _("The draft was deleted."))
+        return redirect("cases:case-list")
+
+
+# --- transitions -------------------------------------------------------------------------
+
+
+class CaseTransitionView(View):
+    """A transition's small form: the fragment for htmx, a full page without JavaScript.
+    POST calls the transition's service with the version the user saw."""
+
+    partial_template = "cases/partials/transition_form.html"
+    page_template = "cases/case_form.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.name = kwargs["name"]
+        if self.name not in services.TRANSITION_SERVICES:
+            raise Http404
+        self.case = _visible_case(request, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_form(self, form: TransitionForm, status: int = 200) -> HttpResponse:
+        context = {
+            "case": self.case,
+            "form": form,
+            "transition": self.name,
+            "transition_label": TRANSITION_LABELS[self.name],
+            "mode": "transition",
+        }
+        template = self.partial_template if self.request.htmx else self.page_template
+        return render(self.request, template, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        form = TransitionForm(transition=self.name, initial={"version": self.case.version})
+        return self.render_form(form)
+
+    def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        form = TransitionForm(request.POST, transition=self.name)
+        if not form.is_valid():
+            return self.render_form(form)
+        service = services.TRANSITION_SERVICES[self.name]
+        try:
+            service(actor=request.user, case=self.case, **form.service_kwargs())
+        except ValidationError as exc:
+            if _is_conflict(exc):
+                form.add_error(None, _conflict_message())
+                return self.render_form(form, status=409)
+            _add_errors(form, exc)
+            return self.render_form(form)
+        messages.success(
+            request,
+            _("%(transition)s: done.") % {"transition": TRANSITION_LABELS[self.name]},
+        )
+        return _done(request, self.case.get_absolute_url())
+
+
+# --- assignment --------------------------------------------------------------------------
+
+
+class CaseAssignView(View):
+    """Assign a mediator of the handling organisation; the form shows each candidate's
+    workload and the related-dispute check of the case."""
+
+    partial_template = "cases/partials/assign_form.html"
+    page_template = "cases/case_form.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.case = _visible_case(request, kwargs["pk"])
+        if not request.user.has_perm("cases.assign_mediationcase", self.case):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def candidates(self) -> QuerySet:
+        assigned = selectors.active_mediator_ids(self.case)
+        return selectors.mediator_workload(self.case.handling_organization).exclude(pk__in=assigned)
+
+    def render_form(self, form: AssignForm, status: int = 200) -> HttpResponse:
+        context = {
+            "case": self.case,
+            "form": form,
+            "related": selectors.related_disputes(self.case, self.request.user),
+            "mode": "assign",
+        }
+        template = self.partial_template if self.request.htmx else self.page_template
+        return render(self.request, template, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.render_form(AssignForm(mediators=self.candidates()))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = AssignForm(request.POST, mediators=self.candidates())
+        if not form.is_valid():
+            return self.render_form(form)
+        mediator = form.cleaned_data["mediator"]
+        try:
+            services.case_assign(actor=request.user, case=self.case, mediator=mediator)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return self.render_form(form)
+        messages.success(
+            request, _("%(name)s was assigned to the case.") % {"name": person_name(mediator)}
+        )
+        return _done(request, self.case.get_absolute_url())
+
+
+class CaseUnassignView(View):
+    """POST only: end a mediator's assignment (``services.case_unassign``)."""
+
+    def post(self, request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
+        case = _visible_case(request, pk)
+        mediator = get_object_or_404(
+            get_user_model(),
+            pk=user_pk,
+            caseassignment__case=case,
+            caseassignment__unassigned_at__isnull=True,
+        )
+        if not request.user.has_perm("cases.assign_mediationcase", case):
+            raise PermissionDenied
+        try:
+            services.case_unassign(actor=request.user, case=case, mediator=mediator)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is no longer assigned to the case.") % {"name": person_name(mediator)},
+            )
+        return redirect(reverse("cases:case-detail", args=[case.pk]))
+
+
+urlpatterns = [
+    path("", CaseListView.as_view(), name="case-list"),
+    path("mine/", MyCaseListView.as_view(), name="my-cases"),
+    path("export/", CaseExportView.as_view(), name="case-export"),
+    path("workload/", WorkloadView.as_view(), name="workload"),
+    path("<int:pk>/", CaseDetailView.as_view(), name="case-detail"),
+    path("<int:pk>/edit/", CaseEditView.as_view(), name="case-edit"),
+    path("<int:pk>/delete/", CaseDeleteView.as_view(), name="case-delete"),
+    path("<int:pk>/transition/<str:name>/", CaseTransitionView.as_view(), name="case-transition"),
+    path("<int:pk>/assign/", CaseAssignView.as_view(), name="case-assign"),
+    path("<int:pk>/unassign/<int:user_pk>/", CaseUnassignView.as_view(), name="case-unassign"),
+]
