@@ -52,8 +52,13 @@ def is_org_admin(user, case: MediationCase) -> bool:
 
 
 def is_assigned(user, case: MediationCase) -> bool:
+    """An active mediator of the case. Pages that check many permissions prefetch
+    ``Prefetch("assignments", <active ones>, to_attr="active_assignments")``."""
     if not case.pk:
         return False
+    prefetched = getattr(case, "active_assignments", None)
+    if prefetched is not None:
+        return any(a.user_id == user.pk for a in prefetched)
     return case.assignments.filter(user=user, unassigned_at__isnull=True).exists()
 
 

@@ -146,7 +146,7 @@ class CaseListView(FilteredListView):
                     .order_by("pk"),
                     to_attr="main_parties",
                 ),
-                Prefetch("assignments", queryset=_active_assignments(), to_attr="mediator_rows"),
+                Prefetch("assignments", queryset=_active_assignments(), to_attr="active_assignments"),
             )
         )
 
@@ -306,7 +306,7 @@ class CaseDetailView(DetailView):
                         "-created_at", "-pk"
                     ),
                 ),
-                Prefetch("assignments", queryset=_active_assignments(), to_attr="mediator_rows"),
+                Prefetch("assignments", queryset=_active_assignments(), to_attr="active_assignments"),
             )
         )
 
