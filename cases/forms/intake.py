@@ -368,5 +368,20 @@ class RightForm(BootstrapFormMixin, forms.Form):
         return {"kind": data["kind"], "number": data["number"], "description": data["description"]}
 
 
-PartyFormSet = forms.formset_factory(PartyForm, extra=2, max_num=20, validate_max=True)
+class BasePartyFormSet(forms.BaseFormSet):
+    """The first two rows start as the applicant and the respondent. The same initial values
+    are given to bound forms, so an untouched row still counts as empty."""
+
+    FIRST_ROLES = (PartyRole.APPLICANT, PartyRole.RESPONDENT)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index < len(self.FIRST_ROLES):
+            kwargs["initial"] = {"role": self.FIRST_ROLES[index]}
+        return kwargs
+
+
+PartyFormSet = forms.formset_factory(
+    PartyForm, formset=BasePartyFormSet, extra=2, max_num=20, validate_max=True
+)
 RightFormSet = forms.formset_factory(RightForm, extra=1, max_num=20, validate_max=True)

@@ -5,6 +5,7 @@ party/right management, and the autocompletes' scope."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -159,6 +160,29 @@ def test_submit_refused_for_a_missing_respondent_keeps_the_draft(login, case_wor
     assert case.status == Status.DRAFT and case.number == ""
     assert case.parties.count() == 1
     assert any("not submitted" in m and "respondent" in m for m in _messages(response))
+
+
+def test_the_first_two_rows_start_as_applicant_and_respondent(login, case_world):
+    page = login("mediator").get(reverse("cases:case-create")).content.decode()
+    assert re.search(
+        r'name="parties-0-role"[^>]*>.*?<option value="applicant" selected', page, re.S
+    )
+    assert re.search(
+        r'name="parties-1-role"[^>]*>.*?<option value="respondent" selected', page, re.S
+    )
+
+
+def test_an_untouched_preset_row_counts_as_empty(login, case_world):
+    """The respondent row was left as the page offered it: the draft keeps one party and the
+    untouched row raises no "required" error."""
+    data = intake_data(case_world)
+    for key in [k for k in data if k.startswith("parties-1-")]:
+        del data[key]
+    data["parties-1-role"], data["parties-1-kind"] = "respondent", "organization"
+    response = login("mediator").post(reverse("cases:case-create"), data)
+    assert response.status_code == 302
+    case = MediationCase.objects.get(title="蜜柚包装外观设计侵权纠纷")
+    assert list(case.parties.values_list("role", flat=True)) == ["applicant"]
 
 
 def test_a_person_party_with_a_valid_resident_id(login, case_world):
