@@ -15,6 +15,7 @@ A user sees a case when:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -161,24 +162,21 @@ def related_disputes(case: MediationCase, user) -> RelatedDisputes:
     """Other cases anywhere in the alliance about the same right number, or between the same
     applicant and respondent (by USCC, in either direction). Linked where the user may see
     them, only counted where not — a count reveals no names."""
-    rights = list(
-        CaseRight.objects.filter(case=case).exclude(number="").values_list("kind", "number")
-    )
-    ip_ids = list(
-        CaseRight.objects.filter(case=case, intellectual_property__isnull=False).values_list(
-            "intellectual_property_id", flat=True
-        )
-    )
     q = Q()
-    for kind, number in rights:
-        q |= Q(rights__kind=kind, rights__number=number)
-    if ip_ids:
-        q |= Q(rights__intellectual_property__in=ip_ids)
-    parties = Party.objects.filter(case=case, organization__isnull=False).exclude(
-        organization__uscc=""
+    for kind, number, ip_id in CaseRight.objects.filter(case=case).values_list(
+        "kind", "number", "intellectual_property_id"
+    ):
+        if number:
+            q |= Q(rights__kind=kind, rights__number=number)
+        if ip_id:
+            q |= Q(rights__intellectual_property=ip_id)
+    parties = list(
+        Party.objects.filter(case=case, organization__isnull=False)
+        .exclude(organization__uscc="")
+        .values_list("role", "organization__uscc")
     )
-    applicants = {p.organization.uscc for p in parties if p.role == PartyRole.APPLICANT}
-    respondents = {p.organization.uscc for p in parties if p.role == PartyRole.RESPONDENT}
+    applicants = {uscc for role, uscc in parties if role == PartyRole.APPLICANT}
+    respondents = {uscc for role, uscc in parties if role == PartyRole.RESPONDENT}
     for a in applicants:
         for r in respondents:
             for first, second in ((a, r), (r, a)):
@@ -202,9 +200,12 @@ def related_disputes(case: MediationCase, user) -> RelatedDisputes:
         return RelatedDisputes([], 0, 0)
     related = MediationCase.objects.filter(q).exclude(pk=case.pk).exclude(status=Status.DRAFT)
     related_ids = set(related.values_list("pk", flat=True).distinct())
-    visible = list(case_visible_to(user).filter(pk__in=related_ids).order_by("-received_on")[:20])
-    visible_ids = {c.pk for c in case_visible_to(user).filter(pk__in=related_ids)}
-    hidden = related_ids - visible_ids
+    if not related_ids:
+        return RelatedDisputes([], 0, 0)
+    seen = list(case_visible_to(user).filter(pk__in=related_ids))
+    seen.sort(key=lambda c: (c.received_on or dt.date.min, c.pk), reverse=True)
+    visible = seen[:20]
+    hidden = related_ids - {c.pk for c in seen}
     hidden_cities = (
         MediationCase.objects.filter(pk__in=hidden)
         .values("handling_organization__region")
