@@ -63,12 +63,18 @@ def is_assigned(user, case: MediationCase) -> bool:
 
 
 @rules.predicate
+def can_view_case_as_staff(user, case: MediationCase | None) -> bool:
+    """A role in the handling organisation, or admin of one of its ancestors."""
+    if case is None:
+        return alliance_selectors.has_membership(user)
+    return bool(_roles_in(user, case.handling_organization_id)) or is_org_admin(user, case)
+
+
+@rules.predicate
 def can_view_case(user, case: MediationCase | None) -> bool:
     if case is None:
         return alliance_selectors.has_membership(user)
-    if _roles_in(user, case.handling_organization_id):
-        return True
-    if is_org_admin(user, case):
+    if can_view_case_as_staff(user, case):
         return True
     if case.status != Status.DRAFT:
         from cases.selectors import enterprise_ids_of
@@ -214,7 +220,15 @@ for _model in ("mediationsession", "agreement"):
     rules.add_perm(f"cases.add_{_model}", is_superuser | can_manage_sessions)
     rules.add_perm(f"cases.change_{_model}", is_superuser | can_manage_sessions)
     rules.add_perm(f"cases.delete_{_model}", is_superuser)
-rules.add_perm("cases.view_caseevent", is_superuser | can_view_child)
+
+
+@rules.predicate
+def can_view_child_as_staff(user, obj) -> bool:
+    return can_view_case_as_staff(user, _case_of(obj))
+
+
+# The timeline is internal to the mediating side; a party's enterprise sees the summary.
+rules.add_perm("cases.view_caseevent", is_superuser | can_view_child_as_staff)
 rules.add_perm("cases.view_caseassignment", is_superuser | can_view_child)
 rules.add_perm("cases.view_casenumbering", rules.is_authenticated)
 rules.add_perm("cases.change_casenumbering", is_superuser)

@@ -46,24 +46,53 @@ def enterprise_ids_of(user) -> set[int]:
     }
 
 
+def _staff_q(user) -> Q | None:
+    """Cases seen through a role in the handling organisation or an ancestor's admin role;
+    ``None`` when the user has no membership at all."""
+    member_of = alliance_selectors.organization_ids_of(user)
+    if not member_of:
+        return None
+    admin_of = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN,))
+    q = Q(handling_organization__in=member_of)
+    if admin_of:
+        q |= _ancestor_admin_q(admin_of, "handling_organization")
+    return q
+
+
 def case_visible_to(user) -> QuerySet[MediationCase]:
     qs = MediationCase.objects.select_related("handling_organization")
     if not user.is_authenticated:
         return qs.none()
     if user.is_superuser:
         return qs
-    member_of = alliance_selectors.organization_ids_of(user)
-    if not member_of:
+    q = _staff_q(user)
+    if q is None:
         return qs.none()
-    admin_of = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN,))
-    q = Q(handling_organization__in=member_of)
-    if admin_of:
-        q |= _ancestor_admin_q(admin_of, "handling_organization")
     enterprises = enterprise_ids_of(user)
     if enterprises:
         as_party = Party.objects.filter(case=OuterRef("pk"), organization__in=enterprises)
         q |= Q(Exists(as_party)) & ~Q(status=Status.DRAFT)
     return qs.filter(q)
+
+
+def case_staff_visible_to(user) -> QuerySet[MediationCase]:
+    """Cases the user sees as alliance staff, not merely as a party's enterprise: the
+    timeline and session minutes are shown only for these (DESIGN §6: a party sees a
+    summary)."""
+    qs = MediationCase.objects.select_related("handling_organization")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    q = _staff_q(user)
+    return qs.none() if q is None else qs.filter(q)
+
+
+def sees_summary_only(user, case: MediationCase) -> bool:
+    """True when the user sees the case only because their enterprise is a party."""
+    from cases.rules import can_view_case_as_staff
+
+    return not (user.is_superuser or can_view_case_as_staff(user, case))
 
 
 def case_list(user, *, mine: bool = False) -> QuerySet[MediationCase]:
@@ -91,7 +120,8 @@ def session_visible_to(user) -> QuerySet[MediationSession]:
 
 
 def event_visible_to(user) -> QuerySet[CaseEvent]:
-    return CaseEvent.objects.filter(case__in=case_visible_to(user)).select_related("actor")
+    """The timeline is internal to the mediating side: parties see the case summary only."""
+    return CaseEvent.objects.filter(case__in=case_staff_visible_to(user)).select_related("actor")
 
 
 def may_see_full_id_numbers(user, case: MediationCase) -> bool:

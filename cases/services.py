@@ -10,7 +10,6 @@ raises a domain error and changes nothing. Optimistic concurrency: callers pass 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser

@@ -445,6 +445,13 @@ class MediationSessionSerializer(_CaseChildMixin, serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
         return attrs
 
+    def to_representation(self, instance: MediationSession) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = _request_user(self)
+        if user is None or selectors.sees_summary_only(user, instance.case):
+            data["minutes"] = ""  # minutes are internal; a party's enterprise sees the summary
+        return data
+
 
 class SessionRecordSerializer(serializers.Serializer):
     minutes = serializers.CharField()

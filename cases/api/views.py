@@ -276,8 +276,8 @@ class MediationCaseViewSet(_ServiceChecksPermissions, viewsets.ModelViewSet):
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         events = (
-            CaseEvent.objects.filter(case=case)
-            .select_related("actor")
+            selectors.event_visible_to(request.user)
+            .filter(case=case)
             .order_by("-created_at", "-pk")
         )
         return Response(s.CaseEventSerializer(events, many=True).data)

@@ -146,7 +146,9 @@ class CaseListView(FilteredListView):
                     .order_by("pk"),
                     to_attr="main_parties",
                 ),
-                Prefetch("assignments", queryset=_active_assignments(), to_attr="active_assignments"),
+                Prefetch(
+                    "assignments", queryset=_active_assignments(), to_attr="active_assignments"
+                ),
             )
         )
 
@@ -306,7 +308,9 @@ class CaseDetailView(DetailView):
                         "-created_at", "-pk"
                     ),
                 ),
-                Prefetch("assignments", queryset=_active_assignments(), to_attr="active_assignments"),
+                Prefetch(
+                    "assignments", queryset=_active_assignments(), to_attr="active_assignments"
+                ),
             )
         )
 
@@ -323,6 +327,8 @@ class CaseDetailView(DetailView):
             )  # fmt: skip
         agreement = getattr(case, "agreement", None)
         context.update(
+            # A party's enterprise sees a summary: no timeline, minutes or related cases.
+            summary_only=selectors.sees_summary_only(user, case),
             parties=parties,
             full_ids=full_ids,
             agreement=agreement,
