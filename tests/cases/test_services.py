@@ -639,7 +639,7 @@ def test_without_a_holiday_calendar_the_deadline_is_left_open_and_said_so(case_w
     services.case_assign(actor=users["mediator"], case=case, mediator=users["mediator"])
     with pytest.MonkeyPatch.context() as mp:
         far = dt.date(deadlines.package_years()[1] + 5, 6, 1)
-        mp.setattr(services, "_today", lambda: far)
+        mp.setattr(timezone, "localdate", lambda *args, **kwargs: far)
         case = services.case_accept(actor=users["mediator"], case=case)
     assert case.accepted_on == far
     assert case.mediation_deadline is None

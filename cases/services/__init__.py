@@ -1,0 +1,73 @@
+"""Every change to a case goes through these functions (DESIGN §5, STYLE rule 4).
+
+Each runs in a transaction, locks the case row, checks the actor's permission
+(``rules.py``) and the transition's preconditions, changes the state, writes a timeline
+``CaseEvent`` with a dotted verb, and defers notifications with ``on_commit``. A refusal
+raises a domain error and changes nothing. Optimistic concurrency: callers pass the
+``version`` they displayed; if someone changed the case since, a ``ConflictError`` says so.
+"""
+
+from cases.services._base import EDITABLE_FIELDS, record_event
+from cases.services.intake import (
+    case_create,
+    case_delete_draft,
+    case_update,
+    party_add,
+    party_remove,
+    party_update,
+    right_add,
+    right_remove,
+)
+from cases.services.mediation import (
+    agreement_save,
+    case_assign,
+    case_unassign,
+    session_record,
+    session_schedule,
+)
+from cases.services.workflow import (
+    REASON_TRANSITIONS,
+    TRANSITION_SERVICES,
+    available_transitions,
+    case_accept,
+    case_close,
+    case_decline,
+    case_fail,
+    case_settle,
+    case_start_mediation,
+    case_submit,
+    case_withdraw,
+    format_case_number,
+    mediation_deadline_for,
+)
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "REASON_TRANSITIONS",
+    "TRANSITION_SERVICES",
+    "agreement_save",
+    "available_transitions",
+    "case_accept",
+    "case_assign",
+    "case_close",
+    "case_create",
+    "case_decline",
+    "case_delete_draft",
+    "case_fail",
+    "case_settle",
+    "case_start_mediation",
+    "case_submit",
+    "case_unassign",
+    "case_update",
+    "case_withdraw",
+    "format_case_number",
+    "mediation_deadline_for",
+    "party_add",
+    "party_remove",
+    "party_update",
+    "record_event",
+    "right_add",
+    "right_remove",
+    "session_record",
+    "session_schedule",
+]
