@@ -1,20 +1,18 @@
 """Notifications about cases, always sent after the transaction commits.
 
-Issue 4 adds the in-app notification centre; for now the assigned mediators and the case's
-creator get an e-mail (console backend in development)."""
+The assigned mediators and the case's creator (not the actor) get an in-app notification in
+the core notification centre and, when they have an address, an e-mail (console backend in
+development)."""
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from zhangzhou_ip.core.notifications import notify, send_emails
 
 
 def notify_case_event(*, case_id: int, verb: str, actor_id: int | None) -> None:
@@ -24,8 +22,9 @@ def notify_case_event(*, case_id: int, verb: str, actor_id: int | None) -> None:
 
 def _send(*, case_id: int, verb: str, actor_id: int | None) -> None:
     from cases.models import MediationCase
+    from cases.templatetags.case_tags import VERB_LABELS
 
-    case = MediationCase.objects.filter(pk=case_id).select_related("created_by").first()
+    case = MediationCase.objects.filter(pk=case_id).first()
     if case is None:
         return
     User = get_user_model()
@@ -33,17 +32,19 @@ def _send(*, case_id: int, verb: str, actor_id: int | None) -> None:
         pk__in={case.created_by_id}
         | set(case.assignments.filter(unassigned_at__isnull=True).values_list("user_id", flat=True))
     ).exclude(pk=actor_id)
-    messages = []
+    # Rendered once for all recipients, in the site's language (not the actor's request).
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("[zhangzhou_ip] %(number)s: %(event)s") % {
+        title = _("%(number)s: %(event)s") % {
             "number": case.number or case.title,
-            "event": verb,
+            "event": VERB_LABELS.get(verb, verb),
         }
-        for user in recipients:
-            if user.email:
-                messages.append((subject, case.title, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    if messages:
-        try:
-            send_mass_mail(messages, fail_silently=False)
-        except Exception:  # a mail outage must never undo or break a committed action
-            logger.exception("case notification %s for case %s failed", verb, case_id)
+    # This already runs after the commit: send the e-mails now rather than queue them again.
+    created = notify(
+        recipients,
+        verb=verb,
+        title=title,
+        body=case.title,
+        url=case.get_absolute_url(),
+        email=False,
+    )
+    send_emails(created)

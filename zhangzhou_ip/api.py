@@ -8,10 +8,12 @@ from rest_framework.routers import DefaultRouter
 
 from alliance.api.urls import router as alliance_router
 from cases.api.urls import router as cases_router
+from zhangzhou_ip.core.notification_api import NotificationViewSet
 
 router = DefaultRouter()
 router.registry.extend(alliance_router.registry)
 router.registry.extend(cases_router.registry)
+router.register("notifications", NotificationViewSet, basename="notification")
 
 
 class TokenView(ObtainAuthToken):

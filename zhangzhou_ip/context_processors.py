@@ -1,8 +1,12 @@
-"""Template context shared by every page: the signed-in user's organisations and roles."""
+"""Template context shared by every page: the signed-in user's organisations and roles, and
+the number of unread notifications for the bell in the navbar."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from alliance.models import Membership
+from zhangzhou_ip.core.notifications import unread_count
 
 
 def navigation(request) -> dict:
@@ -17,4 +21,10 @@ def navigation(request) -> dict:
             .order_by("organization__name", "role")
         )
 
-    return {"user_memberships": memberships}
+    # Lazy (a page that does not show the navbar runs no query) and cached (the badge and its
+    # label read it twice, one query).
+    @cache
+    def unread_notifications() -> int:
+        return unread_count(user)
+
+    return {"user_memberships": memberships, "unread_notifications": unread_notifications}
