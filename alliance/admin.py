@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from alliance import selectors
 from alliance.models import (
+    CourtJurisdiction,
     HolidayDate,
     HolidayYear,
     IntellectualProperty,
@@ -140,6 +141,15 @@ class HolidayYearAdmin(ScopedAdmin):
     list_display = ["year", "source", "published_on"]
     search_fields = ["year", "source"]
     inlines = [HolidayDateInline]
+
+
+@admin.register(CourtJurisdiction)
+class CourtJurisdictionAdmin(ScopedAdmin):
+    list_display = ["region", "scope", "court", "note"]
+    list_filter = ["scope"]
+    list_select_related = ["region", "court"]
+    autocomplete_fields = ["court", "region"]
+    search_fields = ["region__name", "court__name"]
 
 
 @admin.register(HolidayDate)

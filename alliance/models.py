@@ -443,6 +443,49 @@ class IntellectualProperty(TimeStampedModel):
         return self.number
 
 
+class CourtJurisdiction(models.Model):
+    """Which intermediate court hears first-instance IP disputes of a group for a region
+    (法释〔2022〕13号): the data behind routing judicial confirmations to an intermediate
+    court (CPL 2023 art. 205(2), DOMAIN §1.3). Loaded from ``data/court_jurisdiction.csv``;
+    administrators add rows for other provinces. Disputes of the general group go to basic
+    courts and need no row."""
+
+    class Scope(models.TextChoices):
+        TECHNICAL = (
+            "technical",
+            _("Technical IP (invention, utility model, software, technical secrets)"),
+        )
+        DESIGN = "design", _("Design patents")
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="court_jurisdictions",
+        help_text=_("A prefecture-level city (or a province for a province-wide rule)."),
+    )
+    scope = models.CharField(_("dispute group"), max_length=12, choices=Scope.choices)
+    court = models.ForeignKey(
+        Organization,
+        verbose_name=_("court"),
+        on_delete=models.PROTECT,
+        related_name="jurisdictions",
+        limit_choices_to={"kind": "court"},
+    )
+    note = models.CharField(_("source / note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("IP court jurisdiction")
+        verbose_name_plural = _("IP court jurisdictions")
+        ordering = ["region__code", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "scope"], name="court_jurisdiction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} · {self.get_scope_display()} → {self.court}"
+
+
 class HolidayYear(models.Model):
     """A year whose official holiday schedule an administrator entered (国务院办公厅 notice).
 

@@ -70,19 +70,38 @@ def can_view_case_as_staff(user, case: MediationCase | None) -> bool:
     return bool(_roles_in(user, case.handling_organization_id)) or is_org_admin(user, case)
 
 
+def _court_ids(user) -> set[int]:
+    return {
+        org
+        for org, kind, _role in alliance_selectors._memberships(user)
+        if kind == Organization.Kind.COURT
+    }
+
+
+def _is_party(user, case: MediationCase) -> bool:
+    if case.status == Status.DRAFT:
+        return False
+    from cases.selectors import enterprise_ids_of
+
+    enterprises = enterprise_ids_of(user)
+    return bool(enterprises) and case.parties.filter(organization__in=enterprises).exists()
+
+
+def _at_users_court(user, case: MediationCase) -> bool:
+    courts = _court_ids(user)
+    return bool(courts) and (
+        case.confirmations.filter(court__in=courts).exists()
+        or case.referrals.filter(court__in=courts).exists()
+    )
+
+
 @rules.predicate
 def can_view_case(user, case: MediationCase | None) -> bool:
     if case is None:
         return alliance_selectors.has_membership(user)
-    if can_view_case_as_staff(user, case):
-        return True
-    if case.status != Status.DRAFT:
-        from cases.selectors import enterprise_ids_of
-
-        enterprises = enterprise_ids_of(user)
-        if enterprises and case.parties.filter(organization__in=enterprises).exists():
-            return True
-    return False
+    return (
+        can_view_case_as_staff(user, case) or _is_party(user, case) or _at_users_court(user, case)
+    )
 
 
 @rules.predicate
@@ -233,3 +252,74 @@ rules.add_perm("cases.view_caseassignment", is_superuser | can_view_child)
 rules.add_perm("cases.view_casenumbering", rules.is_authenticated)
 rules.add_perm("cases.change_casenumbering", is_superuser)
 rules.add_perm("cases.add_casenumbering", is_superuser)
+
+
+# --- judicial confirmation and court referrals (issue 4) -----------------------------------
+
+
+@rules.predicate
+def can_create_case_for(user, referral) -> bool:
+    """Receiving a court's referral opens a draft: whoever may open cases there may do it."""
+    return (
+        referral is not None
+        and referral.direction == "inbound"
+        and can_create_case(user, referral.case)
+    )
+
+
+# The handling side (assigned mediators, organisation admins) prepares, files and withdraws;
+# the court's liaisons — or the handling side, copying the court's paper — record the court's
+# decisions. A court sees only the items at that court.
+
+
+def _side_may_view(user, case: MediationCase) -> bool:
+    return can_view_case_as_staff(user, case) or _is_party(user, case)
+
+
+@rules.predicate
+def can_view_court_item(user, obj) -> bool:
+    if obj is None:
+        return alliance_selectors.has_membership(user)
+    return _side_may_view(user, obj.case) or obj.court_id in _court_ids(user)
+
+
+@rules.predicate
+def handles_court_item(user, obj) -> bool:
+    if obj is None:
+        return can_create_case(user, None)
+    return is_assigned_mediator_or_admin(user, obj.case)
+
+
+@rules.predicate
+def is_court_liaison_of(user, obj) -> bool:
+    return obj is not None and obj.court_id in _court_ids(user)
+
+
+@rules.predicate
+def can_view_material(user, material) -> bool:
+    return can_view_court_item(user, getattr(material, "confirmation", None))
+
+
+@rules.predicate
+def handles_material(user, material) -> bool:
+    return handles_court_item(user, getattr(material, "confirmation", None))
+
+
+rules.add_perm("cases.view_judicialconfirmation", is_superuser | can_view_court_item)
+rules.add_perm("cases.add_judicialconfirmation", is_superuser | handles_court_item)
+rules.add_perm("cases.change_judicialconfirmation", is_superuser | handles_court_item)
+rules.add_perm("cases.file_judicialconfirmation", is_superuser | handles_court_item)
+rules.add_perm(
+    "cases.decide_judicialconfirmation", is_superuser | is_court_liaison_of | handles_court_item
+)
+rules.add_perm("cases.delete_judicialconfirmation", is_superuser)
+rules.add_perm("cases.view_confirmationmaterial", is_superuser | can_view_material)
+rules.add_perm("cases.add_confirmationmaterial", is_superuser | handles_material)
+rules.add_perm("cases.change_confirmationmaterial", is_superuser)
+rules.add_perm("cases.delete_confirmationmaterial", is_superuser)
+rules.add_perm("cases.view_courtreferral", is_superuser | can_view_court_item)
+rules.add_perm("cases.add_courtreferral", is_superuser | handles_court_item | can_create_case_for)
+rules.add_perm(
+    "cases.change_courtreferral", is_superuser | handles_court_item | is_court_liaison_of
+)
+rules.add_perm("cases.delete_courtreferral", is_superuser)

@@ -24,7 +24,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from alliance import selectors as alliance_selectors
 from alliance.models import Membership, Organization
 from cases.choices import OPEN_STATUSES, PartyRole, Status
-from cases.models import CaseEvent, CaseRight, MediationCase, MediationSession, Party
+from cases.models import (
+    CaseEvent,
+    CaseRight,
+    CourtReferral,
+    JudicialConfirmation,
+    MediationCase,
+    MediationSession,
+    Party,
+)
 
 Role = Membership.Role
 
@@ -59,20 +67,50 @@ def _staff_q(user) -> Q | None:
     return q
 
 
+def court_ids_of(user) -> set[int]:
+    """Courts where the user holds a role (court liaisons)."""
+    return {
+        org
+        for org, kind, _role in alliance_selectors._memberships(user)
+        if kind == Organization.Kind.COURT
+    }
+
+
+def _party_q(user) -> Q | None:
+    """Submitted cases where the user's enterprise is a party."""
+    enterprises = enterprise_ids_of(user)
+    if not enterprises:
+        return None
+    as_party = Party.objects.filter(case=OuterRef("pk"), organization__in=enterprises)
+    return Q(Exists(as_party)) & ~Q(status=Status.DRAFT)
+
+
+def _court_q(user) -> Q | None:
+    """Cases with a confirmation or a referral at the user's court (DESIGN §6)."""
+    courts = court_ids_of(user)
+    if not courts:
+        return None
+    at_court = JudicialConfirmation.objects.filter(case=OuterRef("pk"), court__in=courts)
+    referred = CourtReferral.objects.filter(case=OuterRef("pk"), court__in=courts)
+    return Q(Exists(at_court)) | Q(Exists(referred))
+
+
+def _any(*qs: Q | None) -> Q | None:
+    result = None
+    for q in qs:
+        if q is not None:
+            result = q if result is None else result | q
+    return result
+
+
 def case_visible_to(user) -> QuerySet[MediationCase]:
     qs = MediationCase.objects.select_related("handling_organization")
     if not user.is_authenticated:
         return qs.none()
     if user.is_superuser:
         return qs
-    q = _staff_q(user)
-    if q is None:
-        return qs.none()
-    enterprises = enterprise_ids_of(user)
-    if enterprises:
-        as_party = Party.objects.filter(case=OuterRef("pk"), organization__in=enterprises)
-        q |= Q(Exists(as_party)) & ~Q(status=Status.DRAFT)
-    return qs.filter(q)
+    q = _any(_staff_q(user), _party_q(user), _court_q(user))
+    return qs.none() if q is None else qs.filter(q)
 
 
 def case_staff_visible_to(user) -> QuerySet[MediationCase]:
@@ -89,7 +127,7 @@ def case_staff_visible_to(user) -> QuerySet[MediationCase]:
 
 
 def sees_summary_only(user, case: MediationCase) -> bool:
-    """True when the user sees the case only because their enterprise is a party."""
+    """True when the user sees the case only as a party's enterprise or a court."""
     from cases.rules import can_view_case_as_staff
 
     return not (user.is_superuser or can_view_case_as_staff(user, case))
@@ -245,3 +283,40 @@ def related_disputes(case: MediationCase, user) -> RelatedDisputes:
         else 0
     )
     return RelatedDisputes(visible, len(hidden), hidden_cities)
+
+
+def _side_q(user, prefix: str = "case__") -> Q | None:
+    """Staff or party access to the case of a child object (not the court clause)."""
+    staff, party = _staff_q(user), _party_q(user)
+    q = None
+    if staff is not None:
+        q = Q(**{f"{prefix}in": MediationCase.objects.filter(staff)})
+    if party is not None:
+        side = Q(**{f"{prefix}in": MediationCase.objects.filter(party)})
+        q = side if q is None else q | side
+    return q
+
+
+def confirmation_visible_to(user) -> QuerySet[JudicialConfirmation]:
+    """Confirmations of cases the user sees as staff or party, and those at the user's court —
+    a court liaison sees only the applications made to their court."""
+    qs = JudicialConfirmation.objects.select_related("case", "court", "agreement")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    courts = court_ids_of(user)
+    q = _any(_side_q(user), Q(court__in=courts) if courts else None)
+    return qs.none() if q is None else qs.filter(q)
+
+
+def referral_visible_to(user) -> QuerySet[CourtReferral]:
+    """Referrals of cases the user sees as staff or party, and those with the user's court."""
+    qs = CourtReferral.objects.select_related("case", "court")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    courts = court_ids_of(user)
+    q = _any(_side_q(user), Q(court__in=courts) if courts else None)
+    return qs.none() if q is None else qs.filter(q)

@@ -8,6 +8,19 @@ raises a domain error and changes nothing. Optimistic concurrency: callers pass 
 """
 
 from cases.services._base import EDITABLE_FIELDS, record_event
+from cases.services.court import (
+    confirmation_accept,
+    confirmation_decide,
+    confirmation_extend,
+    confirmation_file,
+    confirmation_material_add,
+    confirmation_not_accept,
+    confirmation_prepare,
+    confirmation_update,
+    confirmation_withdraw,
+    missing_materials,
+    window_closes_on,
+)
 from cases.services.intake import (
     case_create,
     case_delete_draft,
@@ -24,6 +37,12 @@ from cases.services.mediation import (
     case_unassign,
     session_record,
     session_schedule,
+)
+from cases.services.referrals import (
+    referral_close,
+    referral_extend,
+    referral_receive,
+    referral_to_litigation,
 )
 from cases.services.workflow import (
     REASON_TRANSITIONS,
@@ -60,14 +79,29 @@ __all__ = [
     "case_unassign",
     "case_update",
     "case_withdraw",
+    "confirmation_accept",
+    "confirmation_decide",
+    "confirmation_extend",
+    "confirmation_file",
+    "confirmation_material_add",
+    "confirmation_not_accept",
+    "confirmation_prepare",
+    "confirmation_update",
+    "confirmation_withdraw",
     "format_case_number",
     "mediation_deadline_for",
+    "missing_materials",
     "party_add",
     "party_remove",
     "party_update",
     "record_event",
+    "referral_close",
+    "referral_extend",
+    "referral_receive",
+    "referral_to_litigation",
     "right_add",
     "right_remove",
     "session_record",
     "session_schedule",
+    "window_closes_on",
 ]

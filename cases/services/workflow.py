@@ -15,6 +15,7 @@ from cases.choices import (
     TRANSITIONS,
     MediationKind,
     PartyRole,
+    Status,
 )
 from cases.errors import ConditionNotMet
 from cases.models import (
@@ -22,6 +23,8 @@ from cases.models import (
     Agreement,
     CaseNumberCounter,
     CaseNumbering,
+    CourtReferral,
+    JudicialConfirmation,
     MediationCase,
 )
 from cases.services._base import (
@@ -238,12 +241,27 @@ def case_close(
     waiver_reason: str = "",
     expected_version: int | None = None,
 ) -> MediationCase:
-    """settled/failed → closed: judicial confirmation or court referral finished or waived.
-    Until confirmations and referrals are tracked (issue 4), closing records the waiver."""
+    """settled/failed → closed: judicial confirmation or court referral finished, or waived
+    with a reason (DESIGN §5). An application still before the court blocks closing."""
     case, old = _transition(case, actor, "close", expected_version)
-    reason = _require_reason(waiver_reason)
+    confirmations = JudicialConfirmation.objects.filter(case=case)
+    if confirmations.filter(status__in=JudicialConfirmation.OPEN_STATUSES).exists():
+        raise ConditionNotMet(
+            _("A judicial confirmation is still under way: record the court's decision first."),
+            code="confirmation_open",
+        )
+    finished = (
+        confirmations.exists()
+        if case.status == Status.SETTLED
+        else CourtReferral.objects.filter(
+            case=case, direction=CourtReferral.Direction.OUTBOUND
+        ).exists()
+    )
+    data = {}
+    if waiver_reason.strip() or not finished:
+        data["waiver_reason"] = _require_reason(waiver_reason)
     case.closed_on = _today()
-    return _finish(case, actor, "close", old, ["closed_on"], waiver_reason=reason)
+    return _finish(case, actor, "close", old, ["closed_on"], **data)
 
 
 TRANSITION_SERVICES = {

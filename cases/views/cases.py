@@ -44,7 +44,7 @@ from cases.models import (
 from cases.rules import HANDLING_KINDS
 from zhangzhou_ip.core.errors import ConflictError
 from zhangzhou_ip.core.templatetags.people import person_name
-from zhangzhou_ip.core.views import FilteredListView
+from zhangzhou_ip.core.views import FilteredListView, apply_sort
 
 CONFLICT_MESSAGE_CODE = "conflict"
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -95,10 +95,7 @@ def _done(request: HttpRequest, url: str) -> HttpResponse:
 def _apply_sort(queryset: QuerySet, sort: str) -> QuerySet:
     if sort.lstrip("-") not in SORT_FIELDS:
         sort = DEFAULT_SORT
-    fields = SORT_FIELDS[sort.lstrip("-")]
-    if sort.startswith("-"):
-        fields = tuple(f[1:] if f.startswith("-") else "-" + f for f in fields)
-    return queryset.order_by(*fields, "-pk" if sort.startswith("-") else "pk")
+    return apply_sort(queryset, SORT_FIELDS, sort)
 
 
 def _active_assignments() -> QuerySet[CaseAssignment]:

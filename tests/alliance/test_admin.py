@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from alliance.models import (
+    CourtJurisdiction,
     HolidayDate,
     HolidayYear,
     IntellectualProperty,
@@ -66,6 +67,7 @@ def instances(world, holidays):
         IntellectualProperty: world["ips"]["patent_a"],
         HolidayYear: holidays,
         HolidayDate: holidays.dates.get(),
+        CourtJurisdiction: CourtJurisdiction.objects.get(region__code="350600", scope="design"),
         User: world["users"]["mediator"],
     }
 
@@ -99,6 +101,7 @@ def test_the_admin_registers_every_directory_model():
         "alliance.IntellectualProperty",
         "alliance.HolidayYear",
         "alliance.HolidayDate",
+        "alliance.CourtJurisdiction",
         "auth.User",
     } <= labels
 

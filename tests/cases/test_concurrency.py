@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from alliance.models import Membership, Organization
 from cases import services
@@ -36,7 +37,8 @@ def _race(jobs: list[Callable[[], object]]) -> list[object]:
     def run(i: int, job: Callable[[], object]) -> None:
         try:
             barrier.wait()
-            results[i] = job()
+            with translation.override("en"):  # threads do not inherit the test's language
+                results[i] = job()
         except Exception as exc:  # collected and asserted on by the test
             results[i] = exc
         finally:

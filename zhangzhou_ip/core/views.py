@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.views.generic import ListView
 
 from zhangzhou_ip.core.forms import bootstrapify
@@ -47,12 +47,7 @@ class FilteredListView(ListView):
         else:
             queryset = self.filterset.qs
         sort = self.current_sort()
-        if sort:
-            fields = self.sort_fields[sort.lstrip("-")]
-            if sort.startswith("-"):
-                fields = tuple(f[1:] if f.startswith("-") else "-" + f for f in fields)
-            queryset = queryset.order_by(*fields, "-pk" if sort.startswith("-") else "pk")
-        return queryset
+        return apply_sort(queryset, self.sort_fields, sort) if sort else queryset
 
     def get_paginate_by(self, queryset) -> int:
         try:
@@ -72,3 +67,18 @@ class FilteredListView(ListView):
         context["sort"] = self.current_sort()
         context["page_size_options"] = self.page_size_options
         return context
+
+
+def apply_sort(queryset: QuerySet, sort_fields: dict[str, tuple[str, ...]], sort: str) -> QuerySet:
+    """Order by a whitelisted sort key (``-key`` reverses every field of it), pk last as the
+    tie-breaker. Empty values sort last in both directions, on SQLite and PostgreSQL alike
+    (their defaults differ)."""
+    descending = sort.startswith("-")
+    ordering = []
+    for field in sort_fields[sort.lstrip("-")]:
+        reverse = field.startswith("-") != descending
+        expression = F(field.lstrip("-"))
+        ordering.append(
+            expression.desc(nulls_last=True) if reverse else expression.asc(nulls_last=True)
+        )
+    return queryset.order_by(*ordering, "-pk" if descending else "pk")

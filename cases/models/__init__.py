@@ -1,0 +1,36 @@
+"""Case models, one module per sub-domain: mediation (the case and its children) and court
+(judicial confirmation, court referrals)."""
+
+from cases.models.court import ConfirmationMaterial, CourtReferral, JudicialConfirmation
+from cases.models.mediation import (
+    DEFAULT_NUMBER_TEMPLATE,
+    NON_NEGATIVE,
+    Agreement,
+    CaseAssignment,
+    CaseEvent,
+    CaseNumberCounter,
+    CaseNumbering,
+    CaseRight,
+    MediationCase,
+    MediationSession,
+    Party,
+    agreement_upload_to,
+)
+
+__all__ = [
+    "DEFAULT_NUMBER_TEMPLATE",
+    "NON_NEGATIVE",
+    "Agreement",
+    "CaseAssignment",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "CaseNumbering",
+    "CaseRight",
+    "ConfirmationMaterial",
+    "CourtReferral",
+    "JudicialConfirmation",
+    "MediationCase",
+    "MediationSession",
+    "Party",
+    "agreement_upload_to",
+]
