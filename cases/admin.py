@@ -504,3 +504,6 @@ class CaseNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("cases.view_casenumbercounter")
+
+
+from cases import admin_court  # noqa: E402,F401

@@ -9,3 +9,13 @@ router.register("case-rights", views.CaseRightViewSet, basename="case-right")
 router.register("mediation-sessions", views.MediationSessionViewSet, basename="mediation-session")
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("case-events", views.CaseEventViewSet, basename="case-event")
+
+# Issue 4: judicial confirmations and court referrals (cases/api/court.py).
+from cases.api import court as court_views  # noqa: E402
+
+router.register(
+    "judicial-confirmations",
+    court_views.JudicialConfirmationViewSet,
+    basename="judicial-confirmation",
+)
+router.register("court-referrals", court_views.CourtReferralViewSet, basename="court-referral")
