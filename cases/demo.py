@@ -995,13 +995,15 @@ def _counts(specs: list[_CaseSpec]) -> dict[str, int]:
 
 def load(*, stdout=None) -> dict[str, int]:
     """Add the demo cases unless they are there already; return the number per status."""
+    from cases import demo_court  # confirmations and court referrals; it builds on this module
+
     world = _read_world()
     specs = build_plan(world)
     counts = _counts(specs)
     if MediationCase.objects.filter(title__in=[s.title for s in specs]).exists():
         if stdout is not None:
             stdout.write("  demo cases already loaded: nothing to do")
-        return counts
+        return counts | demo_court.load(stdout=stdout)
     today = timezone.localdate()
     # Notifications about replayed history would only flood the demo users' mailboxes.
     quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
@@ -1016,6 +1018,8 @@ def load(*, stdout=None) -> dict[str, int]:
             for index, spec in enumerate(specs)
             for step in _timeline(spec, index, rng, users, today)
         ]
+        court_steps, court_counts = demo_court.steps(world, today)
+        steps += court_steps
         steps.sort(key=lambda s: (s.when, s.order))
         with _simulated_clock() as clock:
             for step in steps:
@@ -1025,4 +1029,5 @@ def load(*, stdout=None) -> dict[str, int]:
         stdout.write(
             f"  demo cases: {len(specs)} created in {counts['organisations']} organisations"
         )
-    return counts
+    demo_court.report(stdout, court_counts)
+    return counts | court_counts

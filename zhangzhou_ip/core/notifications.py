@@ -109,6 +109,17 @@ def notify(
     return created
 
 
+def notify_many(rows: list[Notification], *, email: bool = True) -> list[Notification]:
+    """Store ready-made notifications for many recipients and subjects in one insert (for
+    batch senders such as reminders, whose query count must not grow with the batch). Rows
+    whose (recipient, key) exists already — e.g. from a concurrent run — are dropped; e-mails
+    go out after the commit. Returns the rows created."""
+    created = _insert(rows)
+    if email and created:
+        transaction.on_commit(lambda: send_emails(created))
+    return created
+
+
 def _insert(rows: list[Notification]) -> list[Notification]:
     """Insert keyed rows; those a concurrent caller inserted since our check are dropped."""
     if not rows:
