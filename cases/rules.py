@@ -297,7 +297,14 @@ def is_court_liaison_of(user, obj) -> bool:
 
 @rules.predicate
 def can_view_material(user, material) -> bool:
-    return can_view_court_item(user, getattr(material, "confirmation", None))
+    """The package holds both parties' identity documents: only the handling side and the
+    court it was filed with open it — the parties see the confirmation, not the files."""
+    confirmation = getattr(material, "confirmation", None)
+    if confirmation is None:
+        return alliance_selectors.has_membership(user)
+    return can_view_case_as_staff(user, confirmation.case) or is_court_liaison_of(
+        user, confirmation
+    )
 
 
 @rules.predicate

@@ -27,6 +27,7 @@ from cases.choices import OPEN_STATUSES, PartyRole, Status
 from cases.models import (
     CaseEvent,
     CaseRight,
+    ConfirmationMaterial,
     CourtReferral,
     JudicialConfirmation,
     MediationCase,
@@ -308,6 +309,29 @@ def confirmation_visible_to(user) -> QuerySet[JudicialConfirmation]:
     courts = court_ids_of(user)
     q = _any(_side_q(user), Q(court__in=courts) if courts else None)
     return qs.none() if q is None else qs.filter(q)
+
+
+def material_visible_to(user) -> QuerySet[ConfirmationMaterial]:
+    """Materials of the application package: the handling side and the court only (they hold
+    both parties' identity documents)."""
+    qs = ConfirmationMaterial.objects.select_related("confirmation")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    courts = court_ids_of(user)
+    staff = _staff_q(user)
+    q = _any(
+        Q(confirmation__case__in=MediationCase.objects.filter(staff)) if staff else None,
+        Q(confirmation__court__in=courts) if courts else None,
+    )
+    return qs.none() if q is None else qs.filter(q)
+
+
+def may_open_materials(user, confirmation: JudicialConfirmation) -> bool:
+    return user.has_perm(
+        "cases.view_confirmationmaterial", ConfirmationMaterial(confirmation=confirmation)
+    )
 
 
 def referral_visible_to(user) -> QuerySet[CourtReferral]:

@@ -1,6 +1,8 @@
 """Case pages. Each views module owns its URL patterns; this module joins them."""
 
 from cases.views import cases as case_views
+from cases.views import court as court_views
+from cases.views import court_documents as court_document_views
 from cases.views import intake as intake_views
 from cases.views import sessions as session_views
 
@@ -10,4 +12,6 @@ urlpatterns = [
     *case_views.urlpatterns,
     *intake_views.urlpatterns,
     *session_views.urlpatterns,
+    *court_views.urlpatterns,
+    *court_document_views.urlpatterns,
 ]

@@ -135,3 +135,9 @@ def world(db, regions):
         ),
     }
     return {"orgs": orgs, "users": users, "ips": ips}
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path_factory):
+    """Uploads and generated documents of tests never land in var/media."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")

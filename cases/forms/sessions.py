@@ -128,7 +128,7 @@ def check_agreement_document(upload: UploadedFile) -> None:
     upload.seek(0)
     if not any(head.startswith(magic) for magic in MAGIC_BYTES.get(extension, ())):
         raise ValidationError(
-            _("The file's content is not a %(ext)s document; upload the scanned agreement."),
+            _("The file's content is not a %(ext)s document; upload the scanned original."),
             code="document_content",
             params={"ext": extension.lstrip(".").upper()},
         )

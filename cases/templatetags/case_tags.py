@@ -48,6 +48,20 @@ VERB_LABELS = {
     "session.recorded": _("Session minutes recorded"),
     "agreement.recorded": _("Agreement recorded"),
     "agreement.updated": _("Agreement edited"),
+    "confirmation.prepared": _("Judicial confirmation prepared"),
+    "confirmation.updated": _("Joint application recorded"),
+    "confirmation.material_added": _("Confirmation material uploaded"),
+    "confirmation.filed": _("Application filed with the court"),
+    "confirmation.accepted": _("Court accepted the application"),
+    "confirmation.extended": _("Court extended the decision term"),
+    "confirmation.confirmed": _("Court confirmed the agreement"),
+    "confirmation.rejected": _("Court rejected the application"),
+    "confirmation.not_accepted": _("Court did not accept the application"),
+    "confirmation.withdrawn": _("Application withdrawn"),
+    "referral.received": _("Referral received from a court"),
+    "referral.extended": _("Mediation term extended"),
+    "referral.sent": _("Referred to litigation"),
+    "referral.closed": _("Referral closed"),
 }
 
 TRANSITION_STYLES = {

@@ -42,6 +42,7 @@ from cases.models import (
     Party,
 )
 from cases.rules import HANDLING_KINDS
+from cases.views import court as court_views
 from zhangzhou_ip.core.errors import ConflictError
 from zhangzhou_ip.core.templatetags.people import person_name
 from zhangzhou_ip.core.views import FilteredListView, apply_sort
@@ -308,6 +309,7 @@ class CaseDetailView(DetailView):
                 Prefetch(
                     "assignments", queryset=_active_assignments(), to_attr="active_assignments"
                 ),
+                *court_views.case_court_prefetches(self.request.user),
             )
         )
 
@@ -344,6 +346,7 @@ class CaseDetailView(DetailView):
                 agreement or Agreement(case=case),
             ),
             ownership_dispute=case.dispute_type in OWNERSHIP_DISPUTES,
+            **court_views.case_court_context(user, case),
         )
         return context
 

@@ -601,3 +601,22 @@ def test_an_open_confirmation_blocks_closing_the_case(case_world):
     assert excinfo.value.code == "confirmation_open"
     services.confirmation_withdraw(actor=mediator, confirmation=confirmation, reason="当事人撤回")
     assert services.case_close(actor=mediator, case=case).status == Status.CLOSED
+
+
+def test_parties_see_the_confirmation_but_not_the_package(case_world, today, liaison):
+    """The package holds both parties' identity documents."""
+    confirmation = filed(case_world, dt.date(2025, 9, 26), today)
+    users = case_world["users"]
+    material = confirmation.materials.first()
+    enterprise = users["enterprise"]  # ent_a is the applicant
+    assert enterprise.has_perm("cases.view_judicialconfirmation", confirmation)
+    assert not enterprise.has_perm("cases.view_confirmationmaterial", material)
+    assert not selectors.material_visible_to(enterprise).exists()
+    for user in (users["mediator"], users["clerk"], liaison, users["superuser"]):
+        assert user.has_perm("cases.view_confirmationmaterial", material)
+        assert material in selectors.material_visible_to(user)
+    assert not users["court"].has_perm("cases.view_confirmationmaterial", material)
+    for user in [*users.values(), liaison]:
+        visible = set(selectors.material_visible_to(user))
+        for obj in ConfirmationMaterial.objects.all():
+            assert user.has_perm("cases.view_confirmationmaterial", obj) == (obj in visible)
