@@ -139,3 +139,61 @@ rules.add_perm("alliance.view_courtjurisdiction", rules.is_authenticated)
 rules.add_perm("alliance.add_courtjurisdiction", is_superuser)
 rules.add_perm("alliance.change_courtjurisdiction", is_superuser)
 rules.add_perm("alliance.delete_courtjurisdiction", is_superuser)
+
+
+# --- collaboration (issue 5) ------------------------------------------------------------------
+
+
+def _acting_orgs(user) -> set[int]:
+    return selectors.organization_ids_of(user, roles=selectors.ACTING_ROLES)
+
+
+@rules.predicate
+def is_party_to_collaboration(user, request) -> bool:
+    if request is None:
+        return selectors.has_membership(user)
+    orgs = selectors.organization_ids_of(user)
+    return request.from_organization_id in orgs or request.to_organization_id in orgs
+
+
+@rules.predicate
+def acts_for_sender(user, request) -> bool:
+    if request is None:
+        return bool(
+            _acting_orgs(user) & set(selectors.member_organizations().values_list("pk", flat=True))
+        )
+    return request.from_organization_id in _acting_orgs(user)
+
+
+@rules.predicate
+def acts_for_target(user, request) -> bool:
+    return request is not None and request.to_organization_id in _acting_orgs(user)
+
+
+@rules.predicate
+def acts_for_either_side(user, request) -> bool:
+    return acts_for_sender(user, request) or acts_for_target(user, request)
+
+
+@rules.predicate
+def may_reply(user, reply) -> bool:
+    request = getattr(reply, "request", None)
+    return request is not None and acts_for_either_side(user, request)
+
+
+@rules.predicate
+def may_view_reply(user, reply) -> bool:
+    request = getattr(reply, "request", None)
+    return is_party_to_collaboration(user, request) if request is not None else False
+
+
+rules.add_perm("alliance.view_collaborationrequest", is_superuser | is_party_to_collaboration)
+rules.add_perm("alliance.add_collaborationrequest", is_superuser | acts_for_sender)
+rules.add_perm("alliance.answer_collaborationrequest", is_superuser | acts_for_target)
+rules.add_perm("alliance.cancel_collaborationrequest", is_superuser | acts_for_sender)
+rules.add_perm("alliance.change_collaborationrequest", is_superuser)
+rules.add_perm("alliance.delete_collaborationrequest", is_superuser)
+rules.add_perm("alliance.view_collaborationreply", is_superuser | may_view_reply)
+rules.add_perm("alliance.add_collaborationreply", is_superuser | may_reply)
+rules.add_perm("alliance.change_collaborationreply", is_superuser)
+rules.add_perm("alliance.delete_collaborationreply", is_superuser)

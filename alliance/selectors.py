@@ -18,7 +18,14 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from alliance.models import IntellectualProperty, Membership, Organization, Region
+from alliance.models import (
+    CollaborationReply,
+    CollaborationRequest,
+    IntellectualProperty,
+    Membership,
+    Organization,
+    Region,
+)
 
 Kind = Organization.Kind
 Role = Membership.Role
@@ -158,3 +165,28 @@ def member_province_count(organizations: QuerySet[Organization]) -> int:
         else:
             provinces.add(grandparent_id or parent_id)
     return len(provinces)
+
+
+# --- collaboration (issue 5) ------------------------------------------------------------------
+# A request is seen by the staff of the two member bureaus it joins, nobody else (superusers
+# aside). The roles that act for a bureau: its admins, mediators, clerks and liaisons.
+
+ACTING_ROLES = (Role.ADMIN, Role.MEDIATOR, Role.CLERK, Role.LIAISON)
+
+
+def collaboration_visible_to(user: User) -> QuerySet[CollaborationRequest]:
+    qs = CollaborationRequest.objects.select_related("from_organization", "to_organization")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    orgs = organization_ids_of(user)
+    if not orgs:
+        return qs.none()
+    return qs.filter(Q(from_organization__in=orgs) | Q(to_organization__in=orgs))
+
+
+def collaboration_reply_visible_to(user: User) -> QuerySet[CollaborationReply]:
+    return CollaborationReply.objects.filter(
+        request__in=collaboration_visible_to(user)
+    ).select_related("organization", "author")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance import views
+from alliance import collaboration_views, views
 
 app_name = "alliance"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("ip-rights/", views.IntellectualPropertyListView.as_view(), name="ip-list"),
     path("ip-rights/new/", views.IntellectualPropertyCreateView.as_view(), name="ip-create"),
     path("regions/", views.RegionListView.as_view(), name="region-list"),
+    *collaboration_views.urlpatterns,
 ]

@@ -12,7 +12,7 @@ from alliance import selectors as alliance_selectors
 from alliance.models import Membership, Organization
 from alliance.validators import normalize_patent_number, normalize_uscc
 from cases.choices import DisputeType, MediationKind, Source, Status
-from cases.models import CaseRight, MediationCase, Party
+from cases.models import CaseRight, CaseShare, MediationCase, Party
 from zhangzhou_ip.core.forms import YesNoAnySelect
 
 
@@ -68,6 +68,12 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         label=_("Mediator"), queryset=_mediators, method="filter_mediator"
     )
     is_cross_region = django_filters.BooleanFilter(label=_("Cross-region"), widget=YesNoAnySelect)
+    coordinated = django_filters.BooleanFilter(
+        label=_("Coordinated with another member"),
+        method="filter_coordinated",
+        widget=YesNoAnySelect,
+        help_text=_("Shared with, or the subject of a collaboration request to, another member."),
+    )
     source = django_filters.MultipleChoiceFilter(label=_("Source"), choices=Source.choices)
     mediation_kind = django_filters.MultipleChoiceFilter(
         label=_("Mediation kind"), choices=MediationKind.choices
@@ -81,7 +87,7 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         model = MediationCase
         fields = [
             "q", "status", "dispute_type", "handling_organization", "mediator",
-            "is_cross_region", "source", "mediation_kind", "received", "closed",
+            "is_cross_region", "coordinated", "source", "mediation_kind", "received", "closed",
         ]  # fmt: skip
 
     def filter_q(self, queryset, name, value):
@@ -102,6 +108,13 @@ class MediationCaseFilterSet(django_filters.FilterSet):
             | Q(Exists(party))
             | Q(Exists(right))
         )
+
+    def filter_coordinated(self, queryset, name, value):
+        """A case counts once however many members took part (issue 5 part 4)."""
+        if value is None:
+            return queryset
+        shared = Exists(CaseShare.objects.filter(case=OuterRef("pk")))
+        return queryset.filter(shared) if value else queryset.exclude(shared)
 
     def filter_mediator(self, queryset, name, value):
         if value is None:

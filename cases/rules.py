@@ -95,13 +95,40 @@ def _at_users_court(user, case: MediationCase) -> bool:
     )
 
 
+def _is_shared_with(user, case: MediationCase, *, levels: tuple[str, ...] = ()) -> bool:
+    """An active share of the case with one of the user's organisations (issue 5)."""
+    if not case.pk:
+        return False
+    from cases.models import CaseShare
+
+    orgs = alliance_selectors.organization_ids_of(user)
+    if not orgs:
+        return False
+    shares = case.shares.filter(CaseShare.active_q(), organization__in=orgs)
+    if levels:
+        shares = shares.filter(level__in=levels)
+    return shares.exists()
+
+
 @rules.predicate
 def can_view_case(user, case: MediationCase | None) -> bool:
     if case is None:
         return alliance_selectors.has_membership(user)
     return (
-        can_view_case_as_staff(user, case) or _is_party(user, case) or _at_users_court(user, case)
+        can_view_case_as_staff(user, case)
+        or _is_party(user, case)
+        or _at_users_court(user, case)
+        or _is_shared_with(user, case)
     )
+
+
+@rules.predicate
+def can_view_case_in_full(user, case: MediationCase | None) -> bool:
+    """The handling side or a partner the case is shared with (timeline, minutes,
+    comments); parties and courts see a summary."""
+    if case is None:
+        return alliance_selectors.has_membership(user)
+    return can_view_case_as_staff(user, case) or _is_shared_with(user, case)
 
 
 @rules.predicate
@@ -242,12 +269,12 @@ for _model in ("mediationsession", "agreement"):
 
 
 @rules.predicate
-def can_view_child_as_staff(user, obj) -> bool:
-    return can_view_case_as_staff(user, _case_of(obj))
+def can_view_child_in_full(user, obj) -> bool:
+    return can_view_case_in_full(user, _case_of(obj))
 
 
 # The timeline is internal to the mediating side; a party's enterprise sees the summary.
-rules.add_perm("cases.view_caseevent", is_superuser | can_view_child_as_staff)
+rules.add_perm("cases.view_caseevent", is_superuser | can_view_child_in_full)
 rules.add_perm("cases.view_caseassignment", is_superuser | can_view_child)
 rules.add_perm("cases.view_casenumbering", rules.is_authenticated)
 rules.add_perm("cases.change_casenumbering", is_superuser)
@@ -273,7 +300,7 @@ def can_create_case_for(user, referral) -> bool:
 
 
 def _side_may_view(user, case: MediationCase) -> bool:
-    return can_view_case_as_staff(user, case) or _is_party(user, case)
+    return can_view_case_in_full(user, case) or _is_party(user, case)
 
 
 @rules.predicate
@@ -330,3 +357,49 @@ rules.add_perm(
     "cases.change_courtreferral", is_superuser | handles_court_item | is_court_liaison_of
 )
 rules.add_perm("cases.delete_courtreferral", is_superuser)
+
+
+# --- sharing with partner cities (issue 5) ---------------------------------------------------
+# The handling organisation's admins and the assigned mediators share and revoke; a partner
+# with a `collaborate` share comments and replies; nobody gains edit or transition rights.
+
+
+@rules.predicate
+def can_share(user, case: MediationCase | None) -> bool:
+    if case is None:
+        return can_create_case(user, None)
+    if case.status == Status.DRAFT:
+        return False
+    return is_org_admin(user, case) or is_assigned(user, case)
+
+
+@rules.predicate
+def can_view_share(user, share) -> bool:
+    if share is None:
+        return alliance_selectors.has_membership(user)
+    return can_view_case_as_staff(user, share.case) or (
+        share.organization_id in alliance_selectors.organization_ids_of(user)
+    )
+
+
+@rules.predicate
+def can_comment(user, comment) -> bool:
+    case = _case_of(comment)
+    if case is None:
+        return alliance_selectors.has_membership(user)
+    return (
+        bool(_roles_in(user, case.handling_organization_id))
+        or is_org_admin(user, case)
+        or (_is_shared_with(user, case, levels=("collaborate",)))
+    )
+
+
+rules.add_perm("cases.share_mediationcase", is_superuser | can_share)
+rules.add_perm("cases.view_caseshare", is_superuser | can_view_share)
+rules.add_perm("cases.add_caseshare", is_superuser | can_share)
+rules.add_perm("cases.change_caseshare", is_superuser)
+rules.add_perm("cases.delete_caseshare", is_superuser)
+rules.add_perm("cases.view_casecomment", is_superuser | can_view_child_in_full)
+rules.add_perm("cases.add_casecomment", is_superuser | can_comment)
+rules.add_perm("cases.change_casecomment", is_superuser)
+rules.add_perm("cases.delete_casecomment", is_superuser)

@@ -25,8 +25,10 @@ from alliance import selectors as alliance_selectors
 from alliance.models import Membership, Organization
 from cases.choices import OPEN_STATUSES, PartyRole, Status
 from cases.models import (
+    CaseComment,
     CaseEvent,
     CaseRight,
+    CaseShare,
     ConfirmationMaterial,
     CourtReferral,
     JudicialConfirmation,
@@ -96,6 +98,17 @@ def _court_q(user) -> Q | None:
     return Q(Exists(at_court)) | Q(Exists(referred))
 
 
+def _share_q(user) -> Q | None:
+    """Cases actively shared with an organisation where the user holds a role (issue 5)."""
+    orgs = alliance_selectors.organization_ids_of(user)
+    if not orgs:
+        return None
+    shared = CaseShare.objects.filter(
+        CaseShare.active_q(), case=OuterRef("pk"), organization__in=orgs
+    )
+    return Q(Exists(shared))
+
+
 def _any(*qs: Q | None) -> Q | None:
     result = None
     for q in qs:
@@ -110,28 +123,28 @@ def case_visible_to(user) -> QuerySet[MediationCase]:
         return qs.none()
     if user.is_superuser:
         return qs
-    q = _any(_staff_q(user), _party_q(user), _court_q(user))
+    q = _any(_staff_q(user), _party_q(user), _court_q(user), _share_q(user))
     return qs.none() if q is None else qs.filter(q)
 
 
-def case_staff_visible_to(user) -> QuerySet[MediationCase]:
-    """Cases the user sees as alliance staff, not merely as a party's enterprise: the
-    timeline and session minutes are shown only for these (DESIGN §6: a party sees a
-    summary)."""
+def case_full_visible_to(user) -> QuerySet[MediationCase]:
+    """Cases the user sees in full — as the handling side or a partner the case is shared
+    with — not merely as a party's enterprise or a court: the timeline, session minutes and
+    comments are shown only for these (DESIGN §6: a party sees a summary)."""
     qs = MediationCase.objects.select_related("handling_organization")
     if not user.is_authenticated:
         return qs.none()
     if user.is_superuser:
         return qs
-    q = _staff_q(user)
+    q = _any(_staff_q(user), _share_q(user))
     return qs.none() if q is None else qs.filter(q)
 
 
 def sees_summary_only(user, case: MediationCase) -> bool:
     """True when the user sees the case only as a party's enterprise or a court."""
-    from cases.rules import can_view_case_as_staff
+    from cases.rules import can_view_case_in_full
 
-    return not (user.is_superuser or can_view_case_as_staff(user, case))
+    return not (user.is_superuser or can_view_case_in_full(user, case))
 
 
 def case_list(user, *, mine: bool = False) -> QuerySet[MediationCase]:
@@ -160,7 +173,7 @@ def session_visible_to(user) -> QuerySet[MediationSession]:
 
 def event_visible_to(user) -> QuerySet[CaseEvent]:
     """The timeline is internal to the mediating side: parties see the case summary only."""
-    return CaseEvent.objects.filter(case__in=case_staff_visible_to(user)).select_related("actor")
+    return CaseEvent.objects.filter(case__in=case_full_visible_to(user)).select_related("actor")
 
 
 def may_see_full_id_numbers(user, case: MediationCase) -> bool:
@@ -287,15 +300,10 @@ def related_disputes(case: MediationCase, user) -> RelatedDisputes:
 
 
 def _side_q(user, prefix: str = "case__") -> Q | None:
-    """Staff or party access to the case of a child object (not the court clause)."""
-    staff, party = _staff_q(user), _party_q(user)
-    q = None
-    if staff is not None:
-        q = Q(**{f"{prefix}in": MediationCase.objects.filter(staff)})
-    if party is not None:
-        side = Q(**{f"{prefix}in": MediationCase.objects.filter(party)})
-        q = side if q is None else q | side
-    return q
+    """Staff, partner or party access to the case of a child object (not the court
+    clause)."""
+    q = _any(_staff_q(user), _party_q(user), _share_q(user))
+    return None if q is None else Q(**{f"{prefix}in": MediationCase.objects.filter(q)})
 
 
 def confirmation_visible_to(user) -> QuerySet[JudicialConfirmation]:
@@ -343,4 +351,35 @@ def referral_visible_to(user) -> QuerySet[CourtReferral]:
         return qs
     courts = court_ids_of(user)
     q = _any(_side_q(user), Q(court__in=courts) if courts else None)
+    return qs.none() if q is None else qs.filter(q)
+
+
+# --- sharing (issue 5) ---------------------------------------------------------------------
+
+
+def share_visible_to(user) -> QuerySet[CaseShare]:
+    """Shares of cases the user handles, and the shares made to the user's organisations."""
+    qs = CaseShare.objects.select_related("case", "organization", "request")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    staff, orgs = _staff_q(user), alliance_selectors.organization_ids_of(user)
+    q = _any(
+        Q(case__in=MediationCase.objects.filter(staff)) if staff is not None else None,
+        Q(organization__in=orgs) if orgs else None,
+    )
+    return qs.none() if q is None else qs.filter(q)
+
+
+def comment_visible_to(user) -> QuerySet[CaseComment]:
+    return CaseComment.objects.filter(case__in=case_full_visible_to(user)).select_related(
+        "author", "organization"
+    )
+
+
+def shared_with(user) -> QuerySet[MediationCase]:
+    """The "shared with us" inbox: cases actively shared with the user's organisations."""
+    q = _share_q(user)
+    qs = MediationCase.objects.select_related("handling_organization")
     return qs.none() if q is None else qs.filter(q)

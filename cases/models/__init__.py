@@ -16,16 +16,19 @@ from cases.models.mediation import (
     Party,
     agreement_upload_to,
 )
+from cases.models.sharing import CaseComment, CaseShare
 
 __all__ = [
     "DEFAULT_NUMBER_TEMPLATE",
     "NON_NEGATIVE",
     "Agreement",
     "CaseAssignment",
+    "CaseComment",
     "CaseEvent",
     "CaseNumberCounter",
     "CaseNumbering",
     "CaseRight",
+    "CaseShare",
     "ConfirmationMaterial",
     "CourtReferral",
     "JudicialConfirmation",

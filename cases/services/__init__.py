@@ -44,6 +44,13 @@ from cases.services.referrals import (
     referral_receive,
     referral_to_litigation,
 )
+from cases.services.sharing import (
+    case_collaboration_request,
+    comment_add,
+    share_grant,
+    share_revoke,
+    share_targets,
+)
 from cases.services.workflow import (
     REASON_TRANSITIONS,
     TRANSITION_SERVICES,
@@ -69,6 +76,7 @@ __all__ = [
     "case_accept",
     "case_assign",
     "case_close",
+    "case_collaboration_request",
     "case_create",
     "case_decline",
     "case_delete_draft",
@@ -79,6 +87,7 @@ __all__ = [
     "case_unassign",
     "case_update",
     "case_withdraw",
+    "comment_add",
     "confirmation_accept",
     "confirmation_decide",
     "confirmation_extend",
@@ -103,5 +112,8 @@ __all__ = [
     "right_remove",
     "session_record",
     "session_schedule",
+    "share_grant",
+    "share_revoke",
+    "share_targets",
     "window_closes_on",
 ]

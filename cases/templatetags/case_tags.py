@@ -62,6 +62,10 @@ VERB_LABELS = {
     "referral.extended": _("Mediation term extended"),
     "referral.sent": _("Referred to litigation"),
     "referral.closed": _("Referral closed"),
+    "case.shared": _("Shared with a partner"),
+    "case.share_revoked": _("Share revoked"),
+    "collaboration.requested": _("Collaboration requested"),
+    "comment.added": _("Comment added"),
 }
 
 TRANSITION_STYLES = {

@@ -174,3 +174,15 @@ def mark_read(user, ids: Iterable[int] | None = None) -> int:
         queryset = queryset.filter(pk__in=list(ids))
     now = timezone.now()
     return queryset.update(read_at=now, updated_at=now)
+
+
+def withdraw(user_ids: Iterable[int], *, url_prefix: str) -> int:
+    """Delete the given users' notifications that link under ``url_prefix`` — when they lose
+    access to what the link shows (e.g. a revoked share). Returns how many were deleted."""
+    ids = list(user_ids)
+    if not ids or not url_prefix.startswith("/"):
+        return 0
+    deleted, _per_model = Notification.objects.filter(
+        recipient__in=ids, url__startswith=url_prefix
+    ).delete()
+    return deleted
