@@ -1,6 +1,5 @@
 """Root URLs. Web pages need a login (LoginRequiredMiddleware) unless marked public."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -37,8 +36,6 @@ urlpatterns = [
     path("api/v1/", include(("zhangzhou_ip.api", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served by path (not even with DEBUG on): every download goes
+# through a view that checks who may see it (agreement documents, confirmation materials,
+# rulings, collaboration attachments).
