@@ -177,3 +177,150 @@ admin.site.unregister(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = [UserMembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_superuser"]
+
+
+# --- collaboration (issue 5) ------------------------------------------------------------------
+# Requests and replies change only through ``alliance.collaboration`` (it checks the side, the
+# state and the version and notifies the other bureau): here they are read-only, scoped by the
+# selectors, their history viewable within the scope and never reverted.
+
+from django.contrib.admin.utils import unquote  # noqa: E402
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied  # noqa: E402
+from django.http import Http404  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from alliance.models import CollaborationReply, CollaborationRequest  # noqa: E402
+
+
+class _ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _attachment_link(reply: CollaborationReply) -> str:
+    """Served by the API under the request's access rules, never as a bare media URL."""
+    if not reply.attachment:
+        return "—"
+    url = reverse(
+        "api:collaboration-request-reply-attachment",
+        kwargs={"pk": reply.request_id, "reply_pk": reply.pk},
+    )
+    return format_html('<a href="{}">{}</a>', url, reply.attachment.name.rsplit("/", 1)[-1])
+
+
+class CollaborationReplyInline(_ReadOnly, admin.TabularInline):
+    model = CollaborationReply
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "organization", "author", "body", "attachment_link"]
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        # ``obj`` is the request: who may see it may see its replies.
+        return request.user.has_perm("alliance.view_collaborationrequest", obj)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization", "author")
+
+    @admin.display(description=_("attachment"))
+    def attachment_link(self, obj: CollaborationReply) -> str:
+        return _attachment_link(obj)
+
+
+@admin.register(CollaborationRequest)
+class CollaborationRequestAdmin(_ReadOnly, ScopedAdmin, SimpleHistoryAdmin):
+    selector = selectors.collaboration_visible_to
+    list_display = [
+        "subject",
+        "kind",
+        "from_organization",
+        "to_organization",
+        "sent_on",
+        "due_on",
+        "status",
+        "closed_on",
+    ]
+    list_filter = [
+        "status",
+        "kind",
+        ("from_organization", admin.RelatedOnlyFieldListFilter),
+        ("to_organization", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["subject", "body", "from_organization__name", "to_organization__name"]
+    list_select_related = ["from_organization", "to_organization"]
+    date_hierarchy = "sent_on"
+    ordering = ["-sent_on", "-pk"]
+    inlines = [CollaborationReplyInline]
+    fields = [
+        "from_organization",
+        "to_organization",
+        "kind",
+        "subject",
+        "body",
+        "sent_on",
+        "due_on",
+        "status",
+        "accepted_on",
+        "closed_on",
+        "closing_note",
+        "created_by",
+        "version",
+    ]
+    readonly_fields = fields
+
+    def get_actions(self, request):
+        # No bulk delete: requests end by being declined, completed or cancelled.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_change_history_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _check_in_scope(self, request, object_id: str) -> None:
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        if request.method == "POST":
+            raise DjangoPermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+@admin.register(CollaborationReply)
+class CollaborationReplyAdmin(_ReadOnly, ScopedAdmin):
+    selector = selectors.collaboration_reply_visible_to
+    list_display = ["request", "organization", "author", "created_at", "attachment_link"]
+    list_filter = [("organization", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["body", "request__subject", "organization__name"]
+    list_select_related = ["request", "organization", "author"]
+    date_hierarchy = "created_at"
+    fields = ["request", "organization", "author", "body", "attachment_link", "created_at"]
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        # The rule answers per reply; "may see any?" follows the requests.
+        if obj is None:
+            return request.user.has_perm("alliance.view_collaborationrequest")
+        return super().has_view_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description=_("attachment"))
+    def attachment_link(self, obj: CollaborationReply) -> str:
+        return _attachment_link(obj)

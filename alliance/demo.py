@@ -740,4 +740,6 @@ def load(*, stdout=None) -> dict[str, int]:
             f"  alliance demo rows: {writer.created} created, {writer.updated} updated, "
             f"{writer.unchanged} unchanged"
         )
-    return counts
+    from alliance import demo_collaboration  # issue 5; it builds on this module
+
+    return counts | demo_collaboration.load(stdout=stdout)

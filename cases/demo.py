@@ -995,7 +995,10 @@ def _counts(specs: list[_CaseSpec]) -> dict[str, int]:
 
 def load(*, stdout=None) -> dict[str, int]:
     """Add the demo cases unless they are there already; return the number per status."""
-    from cases import demo_court  # confirmations and court referrals; it builds on this module
+    from cases import (
+        demo_court,  # confirmations and court referrals; it builds on this module
+        demo_sharing,  # shares and case collaboration (issue 5); after both
+    )
 
     world = _read_world()
     specs = build_plan(world)
@@ -1003,7 +1006,7 @@ def load(*, stdout=None) -> dict[str, int]:
     if MediationCase.objects.filter(title__in=[s.title for s in specs]).exists():
         if stdout is not None:
             stdout.write("  demo cases already loaded: nothing to do")
-        return counts | demo_court.load(stdout=stdout)
+        return counts | demo_court.load(stdout=stdout) | demo_sharing.load(stdout=stdout)
     today = timezone.localdate()
     # Notifications about replayed history would only flood the demo users' mailboxes.
     quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
@@ -1030,4 +1033,4 @@ def load(*, stdout=None) -> dict[str, int]:
             f"  demo cases: {len(specs)} created in {counts['organisations']} organisations"
         )
     demo_court.report(stdout, court_counts)
-    return counts | court_counts
+    return counts | court_counts | demo_sharing.load(stdout=stdout)

@@ -8,3 +8,12 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
 router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("ip-rights", views.IntellectualPropertyViewSet, basename="ip-right")
+
+# Issue 5: collaboration requests between member bureaus (alliance/api/collaboration.py).
+from alliance.api import collaboration as collaboration_views  # noqa: E402
+
+router.register(
+    "collaboration-requests",
+    collaboration_views.CollaborationRequestViewSet,
+    basename="collaboration-request",
+)

@@ -19,3 +19,9 @@ router.register(
     basename="judicial-confirmation",
 )
 router.register("court-referrals", court_views.CourtReferralViewSet, basename="court-referral")
+
+# Issue 5: sharing cases with partner cities and comments (cases/api/sharing.py).
+from cases.api import sharing as sharing_views  # noqa: E402
+
+router.register("case-shares", sharing_views.CaseShareViewSet, basename="case-share")
+router.register("case-comments", sharing_views.CaseCommentViewSet, basename="case-comment")
