@@ -11,7 +11,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from alliance import collaboration
 from alliance.models import (
+    CollaborationReply,
+    CollaborationRequest,
     CourtJurisdiction,
     HolidayDate,
     HolidayYear,
@@ -37,6 +40,9 @@ def _admin_models():
 
 ADMIN_MODELS = _admin_models()
 ADMIN_IDS = [model._meta.label for model in ADMIN_MODELS]
+# Written only by the collaboration services: read-only in the admin, no add form.
+READ_ONLY = {CollaborationRequest, CollaborationReply}
+ADDABLE = [model for model in ADMIN_MODELS if model not in READ_ONLY]
 
 
 def _url(model, view, *args):
@@ -60,6 +66,17 @@ def holidays(db):
 def instances(world, holidays):
     """One saved object per admin model, for the change form."""
     User = get_user_model()
+    users, orgs = world["users"], world["orgs"]
+    collaboration_request = collaboration.collaboration_send(
+        actor=users["org_admin"],
+        from_organization=orgs["zz_bureau"],
+        to_organization=orgs["partner"],
+        kind=CollaborationRequest.Kind.EVIDENCE,
+        subject="协查销售证据",
+    )
+    collaboration.collaboration_reply(
+        actor=users["partner"], request=collaboration_request, body="收到"
+    )
     return {
         Region: Region.objects.get(code="110000"),  # first page of the changelist
         Organization: world["orgs"]["ent_a"],
@@ -69,6 +86,8 @@ def instances(world, holidays):
         HolidayDate: holidays.dates.get(),
         CourtJurisdiction: CourtJurisdiction.objects.get(region__code="350600", scope="design"),
         User: world["users"]["mediator"],
+        CollaborationRequest: collaboration_request,
+        CollaborationReply: collaboration_request.replies.get(),
     }
 
 
@@ -119,11 +138,16 @@ def test_superuser_changelist_renders_with_rows(superuser_client, instances, mod
     assert _url(model, "change", obj.pk) in _html(response)
 
 
-@pytest.mark.parametrize("model", ADMIN_MODELS, ids=ADMIN_IDS)
+@pytest.mark.parametrize("model", ADDABLE, ids=[m._meta.label for m in ADDABLE])
 def test_superuser_add_form_renders(superuser_client, instances, model):
     response = superuser_client.get(_url(model, "add"))
     assert response.status_code == 200
     assert f'id="{model._meta.model_name}_form"' in _html(response)
+
+
+@pytest.mark.parametrize("model", sorted(READ_ONLY, key=lambda m: m._meta.label))
+def test_collaboration_is_read_only_in_the_admin(superuser_client, model):
+    assert superuser_client.get(_url(model, "add")).status_code == 403
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=ADMIN_IDS)
