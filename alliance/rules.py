@@ -159,9 +159,9 @@ def is_party_to_collaboration(user, request) -> bool:
 @rules.predicate
 def acts_for_sender(user, request) -> bool:
     if request is None:
-        return bool(
-            _acting_orgs(user) & set(selectors.member_organizations().values_list("pk", flat=True))
-        )
+        # "May send any request?" — an acting role somewhere (cached, no query); the form
+        # offers only member bureaus and the service refuses others.
+        return bool(_acting_orgs(user))
     return request.from_organization_id in _acting_orgs(user)
 
 
@@ -184,7 +184,9 @@ def may_reply(user, reply) -> bool:
 @rules.predicate
 def may_view_reply(user, reply) -> bool:
     request = getattr(reply, "request", None)
-    return is_party_to_collaboration(user, request) if request is not None else False
+    if request is None:
+        return selectors.has_membership(user)
+    return is_party_to_collaboration(user, request)
 
 
 rules.add_perm("alliance.view_collaborationrequest", is_superuser | is_party_to_collaboration)

@@ -377,8 +377,13 @@ def can_share(user, case: MediationCase | None) -> bool:
 def can_view_share(user, share) -> bool:
     if share is None:
         return alliance_selectors.has_membership(user)
-    return can_view_case_as_staff(user, share.case) or (
+    if can_view_case_as_staff(user, share.case):
+        return True
+    from cases.models import CaseShare
+
+    return (
         share.organization_id in alliance_selectors.organization_ids_of(user)
+        and CaseShare.objects.filter(CaseShare.active_q(), pk=share.pk).exists()
     )
 
 

@@ -358,7 +358,8 @@ def referral_visible_to(user) -> QuerySet[CourtReferral]:
 
 
 def share_visible_to(user) -> QuerySet[CaseShare]:
-    """Shares of cases the user handles, and the shares made to the user's organisations."""
+    """Shares of cases the user handles, and the active shares made to the user's
+    organisations."""
     qs = CaseShare.objects.select_related("case", "organization", "request")
     if not user.is_authenticated:
         return qs.none()
@@ -367,7 +368,8 @@ def share_visible_to(user) -> QuerySet[CaseShare]:
     staff, orgs = _staff_q(user), alliance_selectors.organization_ids_of(user)
     q = _any(
         Q(case__in=MediationCase.objects.filter(staff)) if staff is not None else None,
-        Q(organization__in=orgs) if orgs else None,
+        # A partner sees only its active shares: a revoked one is gone at once.
+        (Q(organization__in=orgs) & CaseShare.active_q()) if orgs else None,
     )
     return qs.none() if q is None else qs.filter(q)
 

@@ -5,6 +5,7 @@ from cases.views import court as court_views
 from cases.views import court_documents as court_document_views
 from cases.views import intake as intake_views
 from cases.views import sessions as session_views
+from cases.views import sharing as sharing_views
 
 app_name = "cases"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     *session_views.urlpatterns,
     *court_views.urlpatterns,
     *court_document_views.urlpatterns,
+    *sharing_views.urlpatterns,
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Any
 
 from django import forms
@@ -19,17 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from cases.choices import OWNERSHIP_DISPUTES, SessionOutcome
 from cases.models import Agreement, MediationCase, MediationSession
 from zhangzhou_ip.core.forms import BootstrapFormMixin
+from zhangzhou_ip.core.uploads import check_document
 
 BLANK = [("", "---------")]
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
-
-# What the first bytes of an allowed document must be, by extension.
-MAGIC_BYTES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-}
 
 
 def _datetime_field(label, *, required: bool) -> forms.DateTimeField:
@@ -104,34 +96,8 @@ class SessionRecordForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-def check_agreement_document(upload: UploadedFile) -> None:
-    """Refuse a signed-document upload that is too large, has another extension than
-    ``settings.AGREEMENT_DOCUMENT_EXTENSIONS`` or whose content does not start like its
-    extension says (a renamed file). Read from settings on every call."""
-    max_bytes = settings.AGREEMENT_DOCUMENT_MAX_BYTES
-    allowed = tuple(ext.lower() for ext in settings.AGREEMENT_DOCUMENT_EXTENSIONS)
-    extension = PurePath(upload.name or "").suffix.lower()
-    if extension not in allowed:
-        raise ValidationError(
-            _("Files of type “%(ext)s” are not accepted; upload one of: %(allowed)s."),
-            code="document_type",
-            params={"ext": extension or "?", "allowed": ", ".join(allowed)},
-        )
-    if upload.size > max_bytes:
-        raise ValidationError(
-            _("The file is %(size)s; the limit is %(limit)s."),
-            code="document_too_large",
-            params={"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)},
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in MAGIC_BYTES.get(extension, ())):
-        raise ValidationError(
-            _("The file's content is not a %(ext)s document; upload the scanned original."),
-            code="document_content",
-            params={"ext": extension.lstrip(".").upper()},
-        )
+# The signed agreement's scan is checked like every uploaded document.
+check_agreement_document = check_document
 
 
 class AgreementForm(BootstrapFormMixin, forms.Form):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.forms import BaseForm
 from django.http import (
     Http404,
@@ -37,11 +37,12 @@ from cases.models import (
     CaseAssignment,
     CaseEvent,
     CaseRight,
+    CaseShare,
     MediationCase,
     MediationSession,
     Party,
 )
-from cases.rules import HANDLING_KINDS
+from cases.rules import HANDLING_KINDS, transition_perm
 from cases.views import court as court_views
 from zhangzhou_ip.core.errors import ConflictError
 from zhangzhou_ip.core.templatetags.people import person_name
@@ -97,6 +98,14 @@ def _apply_sort(queryset: QuerySet, sort: str) -> QuerySet:
     if sort.lstrip("-") not in SORT_FIELDS:
         sort = DEFAULT_SORT
     return apply_sort(queryset, SORT_FIELDS, sort)
+
+
+def _sharing_views():
+    """``cases.views.sharing`` subclasses this module's list view, so it is imported when
+    first used rather than at the top (a circular import otherwise)."""
+    from cases.views import sharing
+
+    return sharing
 
 
 def _active_assignments() -> QuerySet[CaseAssignment]:
@@ -159,9 +168,25 @@ class CaseListView(FilteredListView):
         )
         if not filterset.is_valid():
             return []
-        counts = dict(
-            filterset.qs.order_by().values_list("status").annotate(n=Count("pk", distinct=True))
+        rows = (
+            filterset.qs.order_by()
+            .values_list("status")
+            .annotate(
+                n=Count("pk", distinct=True),
+                # Coordinated rows (issue 5 part 4), counted in the same query.
+                coordinated=Count(
+                    "pk",
+                    filter=Exists(CaseShare.objects.filter(case=OuterRef("pk"))),
+                    distinct=True,
+                ),
+            )
         )
+        counts, selected = {}, set(self.request.GET.getlist("status"))
+        self.coordinated_count = 0
+        for status, n, coordinated in rows:
+            counts[status] = n
+            if not selected or status in selected:
+                self.coordinated_count += coordinated
         return [
             (value, label, counts[value]) for value, label in Status.choices if counts.get(value)
         ]
@@ -180,6 +205,12 @@ class CaseListView(FilteredListView):
         context["status_counts"] = self.status_counts()
         context["selected_statuses"] = self.request.GET.getlist("status")
         context["can_add"] = self.request.user.has_perm("cases.add_mediationcase")
+        if getattr(self, "coordinated_count", 0):
+            params = self.request.GET.copy()
+            params.pop("page", None)
+            params["coordinated"] = "true"
+            context["coordinated_count"] = self.coordinated_count
+            context["coordinated_query"] = "?" + params.urlencode()
         return context
 
 
@@ -310,6 +341,7 @@ class CaseDetailView(DetailView):
                     "assignments", queryset=_active_assignments(), to_attr="active_assignments"
                 ),
                 *court_views.case_court_prefetches(self.request.user),
+                *_sharing_views().case_sharing_prefetches(self.request.user),
             )
         )
 
@@ -347,6 +379,7 @@ class CaseDetailView(DetailView):
             ),
             ownership_dispute=case.dispute_type in OWNERSHIP_DISPUTES,
             **court_views.case_court_context(user, case),
+            **_sharing_views().case_sharing_context(user, case),
         )
         return context
 
@@ -404,7 +437,9 @@ class CaseDeleteView(View):
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.case = _visible_case(request, kwargs["pk"])
-        if self.case.status != Status.DRAFT:
+        if self.case.status != Status.DRAFT and request.user.has_perm(
+            "cases.change_mediationcase", self.case
+        ):
             messages.error(request, _("Only drafts can be deleted."))
             return redirect(self.case.get_absolute_url())
         if not request.user.has_perm("cases.delete_mediationcase", self.case):
@@ -443,6 +478,10 @@ class CaseTransitionView(View):
         if self.name not in services.TRANSITION_SERVICES:
             raise Http404
         self.case = _visible_case(request, kwargs["pk"])
+        # Who may start the transition at all is checked first (403); the state and the
+        # conditions are explained on the form by the service.
+        if not request.user.has_perm(transition_perm(self.name), self.case):
+            raise PermissionDenied(_("You are not allowed to do this on this case."))
         return super().dispatch(request, *args, **kwargs)
 
     def render_form(self, form: TransitionForm, status: int = 200) -> HttpResponse:

@@ -548,6 +548,7 @@ def test_unknown_transition_is_404_and_invisible_case_is_404(login, case_world):
 def test_user_without_the_transition_permission_is_refused_with_a_message(login, case_world):
     case = case_world["cases"]["submitted"]
     response = login("enterprise").post(_transition(case, "accept"), {"version": case.version})
+    assert response.status_code == 403
     assert "You are not allowed to do this on this case." in _html(response)
     assert _refresh(case).status == Status.SUBMITTED
 

@@ -314,6 +314,8 @@ class ConfirmationActionView(View):
         if self.name not in CONFIRMATION_ACTIONS:
             raise Http404
         self.confirmation = _visible_confirmation(request, kwargs["pk"])
+        if not request.user.has_perm(CONFIRMATION_ACTIONS[self.name].perm, self.confirmation):
+            raise PermissionDenied(_("You are not allowed to do this on this confirmation."))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -351,6 +353,10 @@ class MaterialUploadView(View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         confirmation = _visible_confirmation(request, pk)
+        if not request.user.has_perm(
+            "cases.add_confirmationmaterial", ConfirmationMaterial(confirmation=confirmation)
+        ):
+            raise PermissionDenied(_("You are not allowed to do this on this confirmation."))
         form = MaterialUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return render_confirmation(request, confirmation, material_form=form, status=400)

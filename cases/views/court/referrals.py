@@ -176,6 +176,8 @@ class ReferralActionView(View):
         if self.name not in REFERRAL_ACTIONS:
             raise Http404
         self.referral = _visible_referral(request, kwargs["pk"])
+        if not request.user.has_perm("cases.change_courtreferral", self.referral):
+            raise PermissionDenied(_("You are not allowed to do this on this referral."))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:

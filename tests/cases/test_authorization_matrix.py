@@ -1,0 +1,621 @@
+"""The authorization matrix: every named URL pattern and API route × role × method, with the
+status each role must get (issue 5 part 7; issue 8 part 1 extends it).
+
+``MATRIX`` is the specification, reviewed row by row: a new route without a row fails
+``test_every_route_has_a_row``. Objects belong to the Zhangzhou committee unless the row says
+otherwise; out-of-scope objects must be 404, never 403, so that guessing ids reveals nothing.
+The Django admin (``admin:``) is covered model by model in the admin tests.
+
+Each cell is the status for one role, in ``ROLES`` order. A request that may change data runs
+inside a savepoint that is rolled back, so the roles do not see each other's effects.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from alliance import collaboration
+from alliance.models import CollaborationRequest, Organization
+from cases import services
+from cases.models import ConfirmationMaterial
+from tests.cases.conftest import advance, make_case, org_party
+from zhangzhou_ip.core.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "nobody",
+    "superuser",
+    "org_admin",
+    "mediator",
+    "clerk",
+    "partner",
+    "court",
+    "enterprise",
+]
+
+
+def _walk(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from _walk(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield namespace, (namespace + pattern.name) if pattern.name else str(pattern.pattern)
+
+
+def route_names() -> set[str]:
+    """Every route outside the admin, by name (unnamed ones by their pattern)."""
+    return {name for namespace, name in _walk(get_resolver().url_patterns) if namespace != "admin:"}
+
+
+# --- the world every row is checked against -------------------------------------------------
+
+
+@pytest.fixture
+def objects(case_world, settings, tmp_path):
+    """One object of each kind. ``mediating`` is assigned to ``mediator``; ``shared`` is
+    shared with the partner city (view); the confirmation is at 漳州中院, where ``court`` is
+    the liaison; ent_a (``enterprise``) is a party to the committee's submitted cases."""
+    users, orgs = case_world["users"], case_world["orgs"]
+    mediating = case_world["cases"]["mediating"]
+    shared = case_world["cases"]["submitted"]
+    share = services.share_grant(
+        actor=users["org_admin"],
+        case=shared,
+        organization=orgs["partner"],
+        level="view",
+        reason="协查",
+    )
+    settled = advance(
+        make_case(
+            users["clerk"],
+            orgs["committee"],
+            dispute_type="design_infringement",
+            parties=[
+                org_party("applicant", orgs["ent_a"]),
+                org_party("respondent", orgs["ent_b"]),
+            ],
+        ),
+        users["clerk"],
+        users["mediator"],
+        "settled",
+    )
+    court = Organization.objects.get(court_code="闽06")
+    confirmation = services.confirmation_prepare(
+        actor=users["mediator"], case=settled, court=court, joint_application=True
+    )
+    material = services.confirmation_material_add(
+        actor=users["mediator"],
+        confirmation=confirmation,
+        kind=ConfirmationMaterial.Kind.APPLICATION,
+        file=SimpleUploadedFile("a.pdf", b"%PDF-1.4 x", "application/pdf"),
+    )
+    failed = services.case_fail(
+        actor=users["mediator"],
+        case=advance(
+            make_case(
+                users["clerk"],
+                orgs["committee"],
+                parties=[
+                    org_party("applicant", orgs["ent_a"]),
+                    org_party("respondent", orgs["ent_b"]),
+                ],
+            ),
+            users["clerk"],
+            users["mediator"],
+            "mediating",
+        ),
+        reason="分歧过大",
+    )
+    referral = services.referral_to_litigation(actor=users["mediator"], case=failed, court=court)
+    comment = services.comment_add(actor=users["mediator"], case=mediating, body="请注意期限")
+    request = collaboration.collaboration_send(
+        actor=users["org_admin"],
+        from_organization=orgs["zz_bureau"],
+        to_organization=orgs["partner"],
+        kind=CollaborationRequest.Kind.EVIDENCE,
+        subject="协查",
+    )
+    reply = collaboration.collaboration_reply(
+        actor=users["partner"],
+        request=request,
+        body="已收到",
+        attachment=SimpleUploadedFile("r.pdf", b"%PDF-1.4 y", "application/pdf"),
+    )
+    notification = Notification.objects.create(
+        recipient=users["mediator"], verb="case.accepted", title="x", url="/cases/"
+    )
+    session = mediating.sessions.get()
+    return {
+        "users": users,
+        "case": mediating,
+        "shared": shared,
+        "settled": settled,
+        "failed": failed,
+        "confirmation": confirmation,
+        "material": material,
+        "referral": referral,
+        "request": request,
+        "reply": reply,
+        "notification": notification,
+        "session": session,
+        "party": mediating.parties.order_by("pk").first(),
+        "right": services.right_add(
+            actor=users["mediator"],
+            case=mediating,
+            kind="trademark",
+            number="12345678",
+        ),
+        "organization": orgs["ent_a"],
+        "ip": case_world["ips"]["patent_a"],
+        "event": mediating.events.first(),
+        "mediator_user": users["mediator"],
+        "share": share,
+        "comment": comment,
+    }
+
+
+def _client(role: str, users) -> Client:
+    client = Client()
+    client.cookies["django_language"] = "en"
+    if role != "anonymous":
+        client.force_login(users[role])
+    return client
+
+
+def _status(client: Client, method: str, url: str) -> int:
+    with transaction.atomic():
+        response = getattr(client, method.lower())(url)
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+def _codes(spec: str) -> list[int]:
+    codes = [int(code) for code in spec.split()]
+    assert len(codes) == len(ROLES), spec
+    return codes
+
+
+# --- the specification ------------------------------------------------------------------------
+# route name → (kwargs builder, {method: "status per role in ROLES order"})
+# anonymous · nobody · superuser · org_admin · mediator · clerk · partner · court · enterprise
+
+
+def _pk(key):
+    return lambda o: {"pk": o[key].pk}
+
+
+NONE = lambda o: {}  # noqa: E731
+CASE = _pk("case")
+CONF = _pk("confirmation")
+
+MATRIX: dict[str, tuple] = {
+    # --- project pages
+    "home": (NONE, ("GET",)),
+    "login": (NONE, ("GET",)),
+    "logout": (NONE, ("POST",)),
+    "password_change": (NONE, ("GET",)),
+    "password_change_done": (NONE, ("GET",)),
+    "set_language": (NONE, ("POST",)),
+    "notifications:list": (NONE, ("GET",)),
+    "notifications:open": (_pk("notification"), ("GET", "POST")),
+    "notifications:read-all": (NONE, ("POST",)),
+    # --- directory
+    "alliance:organization-list": (NONE, ("GET",)),
+    "alliance:organization-create": (NONE, ("GET", "POST")),
+    "alliance:organization-detail": (_pk("organization"), ("GET",)),
+    "alliance:organization-update": (_pk("organization"), ("GET", "POST")),
+    "alliance:enterprise-list": (NONE, ("GET",)),
+    "alliance:ip-list": (NONE, ("GET",)),
+    "alliance:ip-create": (NONE, ("GET", "POST")),
+    "alliance:region-list": (NONE, ("GET",)),
+    "alliance:collaboration-inbox": (NONE, ("GET",)),
+    "alliance:collaboration-outbox": (NONE, ("GET",)),
+    "alliance:collaboration-overdue": (NONE, ("GET",)),
+    "alliance:collaboration-reciprocity": (NONE, ("GET",)),
+    "alliance:collaboration-create": (NONE, ("GET", "POST")),
+    "alliance:collaboration-detail": (_pk("request"), ("GET",)),
+    "alliance:collaboration-reply": (_pk("request"), ("POST",)),
+    "alliance:collaboration-attachment": (
+        lambda o: {"pk": o["request"].pk, "reply_pk": o["reply"].pk},
+        ("GET",),
+    ),
+    "alliance:collaboration-action": (
+        lambda o: {"pk": o["request"].pk, "action": "accept"},
+        ("POST",),
+    ),
+    # --- cases
+    "cases:case-list": (NONE, ("GET",)),
+    "cases:my-cases": (NONE, ("GET",)),
+    "cases:case-export": (NONE, ("GET",)),
+    "cases:workload": (NONE, ("GET",)),
+    "cases:case-create": (NONE, ("GET", "POST")),
+    "cases:enterprise-autocomplete": (NONE, ("GET",)),
+    "cases:ip-autocomplete": (NONE, ("GET",)),
+    "cases:case-detail": (CASE, ("GET",)),
+    "cases:case-edit": (CASE, ("GET", "POST")),
+    "cases:case-delete": (CASE, ("GET", "POST")),
+    "cases:case-transition": (
+        lambda o: {"pk": o["case"].pk, "name": "fail"},
+        ("GET", "POST"),
+    ),
+    "cases:case-assign": (CASE, ("GET", "POST")),
+    "cases:case-unassign": (
+        lambda o: {"pk": o["case"].pk, "user_pk": o["mediator_user"].pk},
+        ("POST",),
+    ),
+    "cases:case-parties": (CASE, ("GET", "POST")),
+    "cases:party-edit": (
+        lambda o: {"pk": o["case"].pk, "party_pk": o["party"].pk},
+        ("GET", "POST"),
+    ),
+    "cases:party-delete": (
+        lambda o: {"pk": o["case"].pk, "party_pk": o["party"].pk},
+        ("GET", "POST"),
+    ),
+    "cases:right-delete": (
+        lambda o: {"pk": o["case"].pk, "right_pk": o["right"].pk},
+        ("GET", "POST"),
+    ),
+    "cases:session-create": (CASE, ("GET", "POST")),
+    "cases:session-record": (
+        lambda o: {"pk": o["case"].pk, "session_pk": o["session"].pk},
+        ("GET", "POST"),
+    ),
+    "cases:session-ics": (
+        lambda o: {"pk": o["case"].pk, "session_pk": o["session"].pk},
+        ("GET",),
+    ),
+    "cases:agreement-edit": (CASE, ("GET", "POST")),
+    "cases:agreement-pdf": (_pk("settled"), ("GET",)),
+    "cases:agreement-document": (_pk("settled"), ("GET",)),
+    # --- court
+    "cases:court-desk": (NONE, ("GET",)),
+    "cases:confirmation-create": (_pk("settled"), ("GET", "POST")),
+    "cases:confirmation-detail": (CONF, ("GET",)),
+    "cases:confirmation-material": (CONF, ("POST",)),
+    "cases:material-download": (
+        lambda o: {"pk": o["confirmation"].pk, "material_pk": o["material"].pk},
+        ("GET",),
+    ),
+    "cases:confirmation-ruling": (CONF, ("GET",)),
+    "cases:confirmation-action": (
+        lambda o: {"pk": o["confirmation"].pk, "action": "withdraw"},
+        ("POST",),
+    ),
+    "cases:confirmation-pdf": (CONF, ("GET",)),
+    "cases:confirmation-zip": (CONF, ("GET",)),
+    "cases:referral-receive": (NONE, ("GET", "POST")),
+    "cases:referral-detail": (_pk("referral"), ("GET",)),
+    "cases:referral-action": (lambda o: {"pk": o["referral"].pk, "action": "close"}, ("POST",)),
+    "cases:referral-to-litigation": (_pk("failed"), ("GET", "POST")),
+    # --- API
+    "api:api-root": (NONE, ("GET",)),
+    "api:auth-token": (NONE, ("POST",)),
+    "api:schema": (NONE, ("GET",)),
+    "api:swagger-ui": (NONE, ("GET",)),
+    "api:redoc": (NONE, ("GET",)),
+    "api:region-list": (NONE, ("GET",)),
+    "api:region-detail": (lambda o: {"pk": o["organization"].region_id}, ("GET",)),
+    "api:organization-list": (NONE, ("GET", "POST")),
+    "api:organization-detail": (_pk("organization"), ("GET", "PATCH")),
+    "api:enterprise-list": (NONE, ("GET",)),
+    "api:enterprise-detail": (_pk("organization"), ("GET",)),
+    "api:membership-list": (NONE, ("GET", "POST")),
+    "api:membership-detail": (
+        lambda o: {"pk": o["mediator_user"].memberships.first().pk},
+        ("GET",),
+    ),
+    "api:ip-right-list": (NONE, ("GET", "POST")),
+    "api:ip-right-detail": (_pk("ip"), ("GET", "PATCH")),
+    "api:mediation-case-list": (NONE, ("GET", "POST")),
+    "api:mediation-case-detail": (CASE, ("GET", "PATCH", "DELETE")),
+    "api:mediation-case-timeline": (CASE, ("GET",)),
+    "api:mediation-case-related": (CASE, ("GET",)),
+    "api:mediation-case-submit": (CASE, ("POST",)),
+    "api:mediation-case-accept": (CASE, ("POST",)),
+    "api:mediation-case-decline": (CASE, ("POST",)),
+    "api:mediation-case-start_mediation": (CASE, ("POST",)),
+    "api:mediation-case-settle": (CASE, ("POST",)),
+    "api:mediation-case-fail": (CASE, ("POST",)),
+    "api:mediation-case-withdraw": (CASE, ("POST",)),
+    "api:mediation-case-close": (CASE, ("POST",)),
+    "api:mediation-case-assign": (CASE, ("POST",)),
+    "api:mediation-case-unassign": (CASE, ("POST",)),
+    "api:case-party-list": (NONE, ("GET", "POST")),
+    "api:case-party-detail": (_pk("party"), ("GET", "PATCH", "DELETE")),
+    "api:case-right-list": (NONE, ("GET", "POST")),
+    "api:case-right-detail": (_pk("right"), ("GET", "DELETE")),
+    "api:mediation-session-list": (NONE, ("GET", "POST")),
+    "api:mediation-session-detail": (_pk("session"), ("GET",)),
+    "api:mediation-session-record": (_pk("session"), ("POST",)),
+    "api:agreement-list": (NONE, ("GET", "POST")),
+    "api:agreement-detail": (lambda o: {"pk": o["settled"].agreement.pk}, ("GET", "PATCH")),
+    "api:case-event-list": (NONE, ("GET",)),
+    "api:case-event-detail": (_pk("event"), ("GET",)),
+    "api:judicial-confirmation-list": (NONE, ("GET", "POST")),
+    "api:judicial-confirmation-proposed-courts": (NONE, ("GET",)),
+    "api:judicial-confirmation-detail": (CONF, ("GET", "PATCH")),
+    "api:judicial-confirmation-file": (CONF, ("POST",)),
+    "api:judicial-confirmation-accept": (CONF, ("POST",)),
+    "api:judicial-confirmation-extend": (CONF, ("POST",)),
+    "api:judicial-confirmation-decide": (CONF, ("POST",)),
+    "api:judicial-confirmation-not-accept": (CONF, ("POST",)),
+    "api:judicial-confirmation-withdraw": (CONF, ("POST",)),
+    "api:judicial-confirmation-materials": (CONF, ("GET", "POST")),
+    "api:judicial-confirmation-material-download": (
+        lambda o: {"pk": o["confirmation"].pk, "material_pk": o["material"].pk},
+        ("GET",),
+    ),
+    "api:judicial-confirmation-ruling-document": (CONF, ("GET",)),
+    "api:court-referral-list": (NONE, ("GET", "POST")),
+    "api:court-referral-litigation": (NONE, ("POST",)),
+    "api:court-referral-detail": (_pk("referral"), ("GET",)),
+    "api:court-referral-extend": (_pk("referral"), ("POST",)),
+    "api:court-referral-close": (_pk("referral"), ("POST",)),
+    "api:notification-list": (NONE, ("GET",)),
+    "api:notification-read-all": (NONE, ("POST",)),
+    "api:notification-detail": (_pk("notification"), ("GET",)),
+    "api:notification-read": (_pk("notification"), ("POST",)),
+    # --- sharing and collaboration (issue 5)
+    "cases:shared-with-us": (NONE, ("GET",)),
+    "cases:case-share": (_pk("shared"), ("GET", "POST")),
+    "cases:share-revoke": (
+        lambda o: {"pk": o["shared"].pk, "share_pk": o["share"].pk},
+        ("POST",),
+    ),
+    "cases:case-comment": (CASE, ("POST",)),
+    "cases:case-collaboration": (_pk("shared"), ("GET", "POST")),
+    "api:case-share-list": (NONE, ("GET", "POST")),
+    "api:case-share-detail": (_pk("share"), ("GET",)),
+    "api:case-share-revoke": (_pk("share"), ("POST",)),
+    "api:case-share-collaboration-request": (NONE, ("POST",)),
+    "api:case-comment-list": (NONE, ("GET", "POST")),
+    "api:case-comment-detail": (_pk("comment"), ("GET",)),
+    "api:collaboration-request-list": (NONE, ("GET", "POST")),
+    "api:collaboration-request-detail": (_pk("request"), ("GET",)),
+    "api:collaboration-request-accept": (_pk("request"), ("POST",)),
+    "api:collaboration-request-decline": (_pk("request"), ("POST",)),
+    "api:collaboration-request-complete": (_pk("request"), ("POST",)),
+    "api:collaboration-request-cancel": (_pk("request"), ("POST",)),
+    "api:collaboration-request-replies": (_pk("request"), ("GET", "POST")),
+    "api:collaboration-request-reply-attachment": (
+        lambda o: {"pk": o["request"].pk, "reply_pk": o["reply"].pk},
+        ("GET",),
+    ),
+}
+
+# Expected status per role, in ROLES order:
+# anonymous · nobody · superuser · org_admin · mediator · clerk · partner · court · enterprise
+# Requests carry no body: 400 means "allowed to try, the input is missing"; 403 "may see the
+# object but not do this"; 404 "may not see it". Anonymous web requests go to the login page
+# (302); anonymous API requests are refused (403).
+EXPECTED: dict[str, str] = {
+    "alliance:collaboration-action POST": "302 404 200 403 404 403 200 404 404",
+    "alliance:collaboration-attachment GET": "302 404 200 200 404 200 200 404 404",
+    "alliance:collaboration-create GET": "302 403 200 200 403 200 200 403 403",
+    "alliance:collaboration-create POST": "302 403 200 200 403 200 200 403 403",
+    "alliance:collaboration-detail GET": "302 404 200 200 404 200 200 404 404",
+    "alliance:collaboration-inbox GET": "302 200 200 200 200 200 200 200 200",
+    "alliance:collaboration-outbox GET": "302 200 200 200 200 200 200 200 200",
+    "alliance:collaboration-overdue GET": "302 200 200 200 200 200 200 200 200",
+    "alliance:collaboration-reciprocity GET": "302 403 200 200 403 200 200 403 403",
+    "alliance:collaboration-reply POST": "302 404 200 200 404 200 200 404 404",
+    "alliance:enterprise-list GET": "302 200 200 200 200 200 200 200 200",
+    "alliance:ip-create GET": "302 403 200 200 200 200 200 200 200",
+    "alliance:ip-create POST": "302 403 200 200 200 200 200 200 200",
+    "alliance:ip-list GET": "302 200 200 200 200 200 200 200 200",
+    "alliance:organization-create GET": "302 403 200 200 200 200 200 200 403",
+    "alliance:organization-create POST": "302 403 200 200 200 200 200 200 403",
+    "alliance:organization-detail GET": "302 404 200 200 200 200 200 200 200",
+    "alliance:organization-list GET": "302 200 200 200 200 200 200 200 200",
+    "alliance:organization-update GET": "302 404 200 200 403 403 403 403 200",
+    "alliance:organization-update POST": "302 404 200 200 403 403 403 403 200",
+    "alliance:region-list GET": "302 200 200 200 200 200 200 200 200",
+    "api:agreement-detail GET": "403 404 200 200 200 200 404 200 200",
+    "api:agreement-detail PATCH": "403 404 409 403 403 403 404 403 403",
+    "api:agreement-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:agreement-list POST": "403 403 400 400 400 400 400 403 403",
+    "api:api-root GET": "403 200 200 200 200 200 200 200 200",
+    "api:auth-token POST": "400 400 400 400 400 400 400 400 400",
+    "api:case-comment-detail GET": "403 404 200 200 200 200 404 404 404",
+    "api:case-comment-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:case-comment-list POST": "403 403 400 400 400 400 400 400 400",
+    "api:case-event-detail GET": "403 404 200 200 200 200 404 404 404",
+    "api:case-event-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:case-party-detail DELETE": "403 404 204 204 204 403 404 404 403",
+    "api:case-party-detail GET": "403 404 200 200 200 200 404 404 200",
+    "api:case-party-detail PATCH": "403 404 200 200 200 403 404 404 403",
+    "api:case-party-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:case-party-list POST": "403 403 400 400 400 400 400 403 403",
+    "api:case-right-detail DELETE": "403 404 204 204 204 403 404 404 403",
+    "api:case-right-detail GET": "403 404 200 200 200 200 404 404 200",
+    "api:case-right-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:case-right-list POST": "403 403 400 400 400 400 400 403 403",
+    "api:case-share-collaboration-request POST": "403 400 400 400 400 400 400 400 400",
+    "api:case-share-detail GET": "403 404 200 200 200 200 200 404 404",
+    "api:case-share-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:case-share-list POST": "403 403 400 400 400 400 400 403 403",
+    "api:case-share-revoke POST": "403 404 400 400 403 403 403 404 404",
+    "api:collaboration-request-accept POST": "403 404 200 403 404 403 200 404 404",
+    "api:collaboration-request-cancel POST": "403 404 400 400 404 400 403 404 404",
+    "api:collaboration-request-complete POST": "403 404 400 403 404 403 400 404 404",
+    "api:collaboration-request-decline POST": "403 404 400 403 404 403 400 404 404",
+    "api:collaboration-request-detail GET": "403 404 200 200 404 200 200 404 404",
+    "api:collaboration-request-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:collaboration-request-list POST": "403 403 400 400 400 400 400 400 400",
+    "api:collaboration-request-replies GET": "403 404 200 200 404 200 200 404 404",
+    "api:collaboration-request-replies POST": "403 404 400 400 404 400 400 404 404",
+    "api:collaboration-request-reply-attachment GET": "403 404 200 200 404 200 200 404 404",
+    "api:court-referral-close POST": "403 404 400 400 400 400 404 400 400",
+    "api:court-referral-detail GET": "403 404 200 200 200 200 404 200 200",
+    "api:court-referral-extend POST": "403 404 400 400 400 400 404 400 400",
+    "api:court-referral-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:court-referral-list POST": "403 403 400 400 400 400 400 403 403",
+    "api:court-referral-litigation POST": "403 400 400 400 400 400 400 400 400",
+    "api:enterprise-detail GET": "403 404 200 200 200 200 200 200 200",
+    "api:enterprise-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:ip-right-detail GET": "403 404 200 200 200 200 200 200 200",
+    "api:ip-right-detail PATCH": "403 404 200 200 200 200 200 200 200",
+    "api:ip-right-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:ip-right-list POST": "403 403 400 400 400 400 400 400 400",
+    "api:judicial-confirmation-accept POST": "403 404 400 400 400 400 404 400 400",
+    "api:judicial-confirmation-decide POST": "403 404 400 400 400 400 404 400 400",
+    "api:judicial-confirmation-detail GET": "403 404 200 200 200 200 404 200 200",
+    "api:judicial-confirmation-detail PATCH": "403 404 200 200 200 403 404 403 403",
+    "api:judicial-confirmation-extend POST": "403 404 409 409 409 403 404 409 403",
+    "api:judicial-confirmation-file POST": "403 404 400 400 400 403 404 403 403",
+    "api:judicial-confirmation-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:judicial-confirmation-list POST": "403 403 400 400 400 400 400 403 403",
+    "api:judicial-confirmation-material-download GET": "403 404 200 200 200 200 404 200 404",
+    "api:judicial-confirmation-materials GET": "403 404 200 200 200 200 404 200 200",
+    "api:judicial-confirmation-materials POST": "403 404 400 400 400 400 404 400 400",
+    "api:judicial-confirmation-not-accept POST": "403 404 400 400 400 400 404 400 400",
+    "api:judicial-confirmation-proposed-courts GET": "403 400 400 400 400 400 400 400 400",
+    "api:judicial-confirmation-ruling-document GET": "403 404 404 404 404 404 404 404 404",
+    "api:judicial-confirmation-withdraw POST": "403 404 400 400 400 400 404 400 400",
+    "api:mediation-case-accept POST": "403 404 409 409 409 403 404 404 403",
+    "api:mediation-case-assign POST": "403 404 400 400 400 400 404 404 400",
+    "api:mediation-case-close POST": "403 404 400 400 400 400 404 404 400",
+    "api:mediation-case-decline POST": "403 404 400 400 400 400 404 404 400",
+    "api:mediation-case-detail DELETE": "403 404 409 403 403 403 404 404 403",
+    "api:mediation-case-detail GET": "403 404 200 200 200 200 404 404 200",
+    "api:mediation-case-detail PATCH": "403 404 200 200 200 403 404 404 403",
+    "api:mediation-case-fail POST": "403 404 400 400 400 400 404 404 400",
+    "api:mediation-case-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:mediation-case-list POST": "403 403 400 400 400 400 400 403 403",
+    "api:mediation-case-related GET": "403 404 200 200 200 200 404 404 200",
+    "api:mediation-case-settle POST": "403 404 400 400 400 403 404 404 403",
+    "api:mediation-case-start_mediation POST": "403 404 409 409 409 403 404 404 403",
+    "api:mediation-case-submit POST": "403 404 409 409 409 409 404 404 403",
+    "api:mediation-case-timeline GET": "403 404 200 200 200 200 404 404 200",
+    "api:mediation-case-unassign POST": "403 404 400 400 400 400 404 404 400",
+    "api:mediation-case-withdraw POST": "403 404 400 400 400 400 404 404 400",
+    "api:mediation-session-detail GET": "403 404 200 200 200 200 404 404 200",
+    "api:mediation-session-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:mediation-session-list POST": "403 403 400 400 400 400 400 403 403",
+    "api:mediation-session-record POST": "403 404 400 400 400 400 404 404 400",
+    "api:membership-detail GET": "403 404 200 200 200 404 404 404 404",
+    "api:membership-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:membership-list POST": "403 403 400 400 403 403 403 403 400",
+    "api:notification-detail GET": "403 404 404 404 200 404 404 404 404",
+    "api:notification-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:notification-read POST": "403 404 404 404 200 404 404 404 404",
+    "api:notification-read-all POST": "403 200 200 200 200 200 200 200 200",
+    "api:organization-detail GET": "403 404 200 200 200 200 200 200 200",
+    "api:organization-detail PATCH": "403 404 200 200 403 403 403 403 200",
+    "api:organization-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:organization-list POST": "403 403 400 400 400 400 400 400 403",
+    "api:redoc GET": "200 200 200 200 200 200 200 200 200",
+    "api:region-detail GET": "403 200 200 200 200 200 200 200 200",
+    "api:region-list GET": "403 200 200 200 200 200 200 200 200",
+    "api:schema GET": "200 200 200 200 200 200 200 200 200",
+    "api:swagger-ui GET": "200 200 200 200 200 200 200 200 200",
+    "cases:agreement-document GET": "302 404 404 404 404 404 404 404 404",
+    "cases:agreement-edit GET": "302 404 200 200 200 403 404 404 403",
+    "cases:agreement-edit POST": "302 404 400 400 400 403 404 404 403",
+    "cases:agreement-pdf GET": "302 404 200 200 200 200 404 200 200",
+    "cases:case-assign GET": "302 404 200 200 200 403 404 404 403",
+    "cases:case-assign POST": "302 404 200 200 200 403 404 404 403",
+    "cases:case-collaboration GET": "302 404 200 200 403 403 403 404 403",
+    "cases:case-collaboration POST": "302 404 200 200 403 403 403 404 403",
+    "cases:case-comment POST": "302 404 400 400 400 400 404 404 403",
+    "cases:case-create GET": "302 403 200 200 200 200 200 403 403",
+    "cases:case-create POST": "302 403 400 400 400 400 400 403 403",
+    "cases:case-delete GET": "302 404 302 302 302 403 404 404 403",
+    "cases:case-delete POST": "302 404 302 302 302 403 404 404 403",
+    "cases:case-detail GET": "302 404 200 200 200 200 404 404 200",
+    "cases:case-edit GET": "302 404 200 200 200 403 404 404 403",
+    "cases:case-edit POST": "302 404 200 200 200 403 404 404 403",
+    "cases:case-export GET": "302 400 400 400 400 400 400 400 400",
+    "cases:case-list GET": "302 200 200 200 200 200 200 200 200",
+    "cases:case-parties GET": "302 404 200 200 200 403 404 404 403",
+    "cases:case-parties POST": "302 404 400 400 400 403 404 404 403",
+    "cases:case-share GET": "302 404 200 200 403 403 403 404 403",
+    "cases:case-share POST": "302 404 200 200 403 403 403 404 403",
+    "cases:case-transition GET": "302 404 200 200 200 403 404 404 403",
+    "cases:case-transition POST": "302 404 200 200 200 403 404 404 403",
+    "cases:case-unassign POST": "302 404 302 302 302 403 404 404 403",
+    "cases:confirmation-action POST": "302 404 400 400 400 403 404 403 403",
+    "cases:confirmation-create GET": "302 404 200 200 200 403 404 403 403",
+    "cases:confirmation-create POST": "302 404 400 400 400 403 404 403 403",
+    "cases:confirmation-detail GET": "302 404 200 200 200 200 404 200 200",
+    "cases:confirmation-material POST": "302 404 400 400 400 403 404 403 403",
+    "cases:confirmation-pdf GET": "302 404 200 200 200 200 404 200 200",
+    "cases:confirmation-ruling GET": "302 404 404 404 404 404 404 404 404",
+    "cases:confirmation-zip GET": "302 404 200 200 200 200 404 200 404",
+    "cases:court-desk GET": "302 200 200 200 200 200 200 200 200",
+    "cases:enterprise-autocomplete GET": "302 200 200 200 200 200 200 200 200",
+    "cases:ip-autocomplete GET": "302 200 200 200 200 200 200 200 200",
+    "cases:material-download GET": "302 404 200 200 200 200 404 200 404",
+    "cases:my-cases GET": "302 200 200 200 200 200 200 200 200",
+    "cases:party-delete GET": "302 404 200 200 200 403 404 404 403",
+    "cases:party-delete POST": "302 404 302 302 302 403 404 404 403",
+    "cases:party-edit GET": "302 404 200 200 200 403 404 404 403",
+    "cases:party-edit POST": "302 404 400 400 400 403 404 404 403",
+    "cases:referral-action POST": "302 404 400 400 400 403 404 400 403",
+    "cases:referral-detail GET": "302 404 200 200 200 200 404 200 200",
+    "cases:referral-receive GET": "302 403 200 200 200 200 200 403 403",
+    "cases:referral-receive POST": "302 403 400 400 400 400 400 403 403",
+    "cases:referral-to-litigation GET": "302 404 200 200 200 403 404 403 403",
+    "cases:referral-to-litigation POST": "302 404 400 400 400 403 404 403 403",
+    "cases:right-delete GET": "302 404 200 200 200 403 404 404 403",
+    "cases:right-delete POST": "302 404 302 302 302 403 404 404 403",
+    "cases:session-create GET": "302 404 200 200 200 403 404 404 403",
+    "cases:session-create POST": "302 404 400 400 400 403 404 404 403",
+    "cases:session-ics GET": "302 404 200 200 200 200 404 404 200",
+    "cases:session-record GET": "302 404 200 200 200 403 404 404 403",
+    "cases:session-record POST": "302 404 400 400 400 403 404 404 403",
+    "cases:share-revoke POST": "302 404 200 200 403 403 403 404 403",
+    "cases:shared-with-us GET": "302 200 200 200 200 200 200 200 200",
+    "cases:workload GET": "302 200 200 200 200 200 200 200 200",
+    "home GET": "302 200 200 200 200 200 200 200 200",
+    "login GET": "200 302 302 302 302 302 302 302 302",
+    "logout POST": "302 302 302 302 302 302 302 302 302",
+    "notifications:list GET": "302 200 200 200 200 200 200 200 200",
+    "notifications:open GET": "302 405 405 405 405 405 405 405 405",
+    "notifications:open POST": "302 404 404 404 302 404 404 404 404",
+    "notifications:read-all POST": "302 302 302 302 302 302 302 302 302",
+    "password_change GET": "302 200 200 200 200 200 200 200 200",
+    "password_change_done GET": "302 200 200 200 200 200 200 200 200",
+    "set_language POST": "302 302 302 302 302 302 302 302 302",
+}
+
+
+def test_every_route_has_a_row():
+    routes = route_names()
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert missing == [], f"routes without a row in MATRIX: {missing}"
+    assert stale == [], f"rows for routes that no longer exist: {stale}"
+    cells = {f"{name} {method}" for name, (_build, methods) in MATRIX.items() for method in methods}
+    assert cells == set(EXPECTED), sorted(cells ^ set(EXPECTED))
+
+
+def test_uploads_are_never_served_by_path():
+    with pytest.raises(Resolver404):
+        resolve("/media/cases/1/agreement.pdf")
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_route(name, objects):
+    build, methods = MATRIX[name]
+    url = reverse(name, kwargs=build(objects))
+    observed, expected = {}, {}
+    for method in methods:
+        for role, code in zip(ROLES, _codes(EXPECTED[f"{name} {method}"]), strict=True):
+            client = _client(role, objects["users"])
+            observed[(method, role)] = _status(client, method, url)
+            expected[(method, role)] = code
+    if os.environ.get("MATRIX_PRINT"):
+        for method in methods:
+            print(name, method, " ".join(str(observed[(method, r)]) for r in ROLES))
+    assert observed == expected, url
