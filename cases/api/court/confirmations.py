@@ -1,27 +1,15 @@
-"""Judicial confirmations and court referrals API (issue 4): ``/api/v1/judicial-confirmations/``
-and ``/api/v1/court-referrals/``.
-
-Built like the case API (``cases/api/views.py``): querysets from ``cases.selectors`` (an item
-out of scope is a 404 — a court liaison sees only the items at their court), the shared
-FilterSets (``cases/filters_court.py``), every write through a service (which checks the
-permission, the state and the rule, and writes the timeline), refusals as JSON through the
-shared exception handler, and the object's ``version`` for optimistic concurrency (409 when
-stale). Serializers validate the shape of a request only.
-"""
+"""/api/v1/judicial-confirmations/ (DOMAIN §1)."""
 
 from __future__ import annotations
 
 from pathlib import PurePath
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -36,85 +24,30 @@ from rest_framework.response import Response
 
 from alliance.models import Organization
 from cases import routing, selectors, services
-from cases.api.serializers import UserRefSerializer, _request_user, creatable_organizations
+from cases.api.court.common import (
+    BINARY,
+    WRITE_ERRORS,
+    CaseRefSerializer,
+    CourtRefSerializer,
+    CStatus,
+    PlainChoiceField,
+    VersionSerializer,
+    _check_upload,
+    _courts,
+    _plain,
+    _values,
+    _version,
+    _visible_cases,
+)
+from cases.api.serializers import UserRefSerializer
 from cases.api.views import ERRORS, _responses, _ServiceChecksPermissions
-from cases.choices import DisputeType, Status
-from cases.filters_court import CourtReferralFilterSet, JudicialConfirmationFilterSet
-from cases.forms.sessions import check_agreement_document
+from cases.choices import Status
+from cases.filters_court import JudicialConfirmationFilterSet
 from cases.models import (
     ConfirmationMaterial,
-    CourtReferral,
     JudicialConfirmation,
     MediationCase,
 )
-
-CStatus = JudicialConfirmation.Status
-WRITE_ERRORS = (400, 403, 404, 409)
-BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
-
-
-def _courts() -> QuerySet[Organization]:
-    return Organization.objects.filter(kind=Organization.Kind.COURT, is_active=True)
-
-
-def _visible_cases(serializer: serializers.Serializer) -> QuerySet[MediationCase]:
-    user = _request_user(serializer)
-    return selectors.case_visible_to(user) if user is not None else MediationCase.objects.none()
-
-
-def _check_upload(upload: Any) -> Any:
-    """The web's size/extension/content check, before a service stores anything."""
-    try:
-        check_agreement_document(upload)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(exc.messages) from exc
-    return upload
-
-
-def _values(choices: list[tuple[str, str]]) -> Any:
-    return format_lazy(_("One of: {values}."), values=", ".join(value for value, _l in choices))
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class PlainChoiceField(serializers.ChoiceField):
-    """Validated against its choices, documented as a string with the values listed: other
-    models' ``status``, ``kind`` and ``outcome`` enums keep their schema names (a second choice
-    set under the same property name would rename them)."""
-
-    def __init__(self, *, choices: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("help_text", _values(list(choices)))
-        super().__init__(choices=choices, **kwargs)
-
-
-def _plain(choices: Any, **kwargs: Any) -> serializers.CharField:
-    """A read-only code documented as a string with its values listed (see PlainChoiceField)."""
-    return serializers.CharField(read_only=True, help_text=_values(list(choices)), **kwargs)
-
-
-# --- shapes -----------------------------------------------------------------------------------
-
-
-class CourtRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organization
-        fields = ["id", "name", "court_code"]
-        read_only_fields = fields
-
-
-class CaseRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = MediationCase
-        fields = ["id", "number", "title"]
-        read_only_fields = fields
-
-
-class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        help_text=_("The version you read; a stale version is refused with 409."),
-    )
-
 
 # --- judicial confirmations ---------------------------------------------------------------------
 
@@ -329,10 +262,6 @@ class ProposedCourtSerializer(serializers.Serializer):
         read_only=True, help_text=_("The competence rule (CPL art. 205).")
     )
     is_remote = serializers.BooleanField(read_only=True)
-
-
-def _version(data: dict[str, Any]) -> int | None:
-    return data.get("version")
 
 
 @extend_schema_view(
@@ -666,219 +595,3 @@ class JudicialConfirmationViewSet(
             for p in routing.competent_courts(case)
         ]
         return Response(ProposedCourtSerializer(proposals, many=True).data)
-
-
-# --- court referrals ----------------------------------------------------------------------------
-
-
-class CourtReferralSerializer(serializers.ModelSerializer):
-    case = CaseRefSerializer(read_only=True)
-    court = CourtRefSerializer(read_only=True)
-    kind = _plain(CourtReferral.Kind.choices)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    direction_display = serializers.CharField(source="get_direction_display", read_only=True)
-    status = _plain(CourtReferral.Status.choices)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    outcome = _plain(CourtReferral.Outcome.choices)
-    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
-    is_overdue = serializers.SerializerMethodField()
-
-    class Meta:
-        model = CourtReferral
-        fields = [
-            "id",
-            "case",
-            "court",
-            "direction",
-            "direction_display",
-            "kind",
-            "kind_display",
-            "court_reference",
-            "referred_on",
-            "term_ends_on",
-            "extension_days",
-            "extension_consent",
-            "is_overdue",
-            "status",
-            "status_display",
-            "outcome",
-            "outcome_display",
-            "result",
-            "result_on",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_is_overdue(self, obj: CourtReferral) -> bool:
-        return (
-            obj.direction == CourtReferral.Direction.INBOUND
-            and obj.status == CourtReferral.Status.OPEN
-            and obj.term_ends_on is not None
-            and obj.term_ends_on < timezone.localdate()
-        )
-
-
-INBOUND_KINDS = [
-    (value, label) for value, label in CourtReferral.Kind.choices if value != "litigation"
-]
-
-
-class CourtReferralReceiveSerializer(serializers.Serializer):
-    handling_organization = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.none(),
-        help_text=_("The organisation that mediates (one you may open cases for)."),
-    )
-    court = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.none())
-    kind = PlainChoiceField(choices=INBOUND_KINDS)
-    court_reference = serializers.CharField(
-        max_length=64,
-        help_text=_("The court's number, e.g. （2026）闽0602民诉前调12号 for a delegation."),
-    )
-    referred_on = serializers.DateField()
-    title = serializers.CharField(max_length=200)
-    dispute_type = serializers.ChoiceField(choices=DisputeType.choices)
-    facts = serializers.CharField(required=False, allow_blank=True)
-    claim_amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
-    )
-    is_online = serializers.BooleanField(required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["handling_organization"].queryset = creatable_organizations(_request_user(self))
-        self.fields["court"].queryset = _courts()
-
-
-class ReferralExtendSerializer(VersionSerializer):
-    days = serializers.IntegerField(help_text=_("1 to 30 days, once."))
-    consent = serializers.CharField(
-        allow_blank=True, help_text=_("How both parties consented to the extension.")
-    )
-
-
-class ReferralCloseSerializer(VersionSerializer):
-    outcome = PlainChoiceField(choices=CourtReferral.Outcome.choices)
-    result = serializers.CharField(required=False, allow_blank=True, default="")
-    result_on = serializers.DateField(required=False, help_text=_("Default: today."))
-
-
-class ReferralLitigationSerializer(serializers.Serializer):
-    case = serializers.PrimaryKeyRelatedField(
-        queryset=MediationCase.objects.none(), help_text=_("A failed case you may see.")
-    )
-    court = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.none())
-    referred_on = serializers.DateField(required=False, help_text=_("Default: today."))
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["case"].queryset = _visible_cases(self)
-        self.fields["court"].queryset = _courts()
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List the court referrals you may see"),
-    retrieve=extend_schema(
-        summary="Retrieve a court referral", responses=_responses(CourtReferralSerializer, 404)
-    ),
-    create=extend_schema(
-        summary="Receive a court's delegation (委派) or entrustment (委托)",
-        description="Opens a draft case (its id is in `case`) with a 30-day mediation term.",
-        request=CourtReferralReceiveSerializer,
-        responses=_responses(CourtReferralSerializer, 400, 403, ok_status=201),
-    ),
-)
-class CourtReferralViewSet(
-    _ServiceChecksPermissions,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """诉调对接 both ways: courts' referrals to mediation and failed mediations referred to
-    litigation."""
-
-    queryset = CourtReferral.objects.none()
-    serializer_class = CourtReferralSerializer
-    filterset_class = CourtReferralFilterSet
-    ordering_fields = ["referred_on", "term_ends_on", "result_on", "created_at"]
-    ordering = ["-referred_on", "-pk"]
-    service_checked_actions = ("extend", "close")
-
-    def get_queryset(self) -> QuerySet[CourtReferral]:
-        return selectors.referral_visible_to(self.request.user)
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        if self.action != "list":
-            return queryset
-        return super().filter_queryset(queryset)
-
-    def _respond(self, referral: CourtReferral, status_code: int = 200) -> Response:
-        try:
-            referral = self.get_queryset().get(pk=referral.pk)
-        except CourtReferral.DoesNotExist:
-            raise Http404 from None
-        data = CourtReferralSerializer(referral, context=self.get_serializer_context()).data
-        return Response(data, status=status_code)
-
-    def _body(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = self._body(CourtReferralReceiveSerializer)
-        case_fields = {
-            name: data.pop(name) for name in ("facts", "claim_amount", "is_online") if name in data
-        }
-        referral = services.referral_receive(actor=request.user, **data, **case_fields)
-        return self._respond(referral, status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Extend the mediation term once (≤ 30 days, with the parties' consent)",
-        request=ReferralExtendSerializer,
-        responses=_responses(CourtReferralSerializer, *WRITE_ERRORS),
-    )
-    @action(detail=True, methods=["post"])
-    def extend(self, request: Request, pk: str | None = None) -> Response:
-        referral = self.get_object()
-        data = self._body(ReferralExtendSerializer)
-        referral = services.referral_extend(
-            actor=request.user,
-            referral=referral,
-            days=data["days"],
-            consent=data["consent"],
-            expected_version=_version(data),
-        )
-        return self._respond(referral)
-
-    @extend_schema(
-        summary="Record how the referral ended",
-        request=ReferralCloseSerializer,
-        responses=_responses(CourtReferralSerializer, *WRITE_ERRORS),
-    )
-    @action(detail=True, methods=["post"])
-    def close(self, request: Request, pk: str | None = None) -> Response:
-        referral = self.get_object()
-        data = self._body(ReferralCloseSerializer)
-        referral = services.referral_close(
-            actor=request.user,
-            referral=referral,
-            outcome=data["outcome"],
-            result=data["result"],
-            result_on=data.get("result_on"),
-            expected_version=_version(data),
-        )
-        return self._respond(referral)
-
-    @extend_schema(
-        summary="Refer a failed case to litigation",
-        request=ReferralLitigationSerializer,
-        responses=_responses(CourtReferralSerializer, 400, 403, 409, ok_status=201),
-    )
-    @action(detail=False, methods=["post"], url_path="litigation", url_name="litigation")
-    def litigation(self, request: Request) -> Response:
-        data = self._body(ReferralLitigationSerializer)
-        referral = services.referral_to_litigation(actor=request.user, **data)
-        return self._respond(referral, status.HTTP_201_CREATED)
