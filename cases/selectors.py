@@ -385,3 +385,21 @@ def shared_with(user) -> QuerySet[MediationCase]:
     q = _share_q(user)
     qs = MediationCase.objects.select_related("handling_organization")
     return qs.none() if q is None else qs.filter(q)
+
+
+def workload_organizations(user) -> QuerySet[Organization]:
+    """Handling organisations whose mediators' workload the user sees: where they mediate or
+    administer, and — for an administrator — the organisations below theirs."""
+    from cases.rules import HANDLING_KINDS
+
+    handling = Organization.objects.filter(kind__in=HANDLING_KINDS, is_active=True)
+    if user.is_superuser:
+        return handling.filter(handled_cases__isnull=False).distinct().order_by("name")
+    staff = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN, Role.MEDIATOR))
+    admin_of = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN,))
+    q = Q(pk__in=staff)
+    path = "parent"
+    for _level in range(3):
+        q |= Q(**{f"{path}__in": admin_of})
+        path += "__parent"
+    return handling.filter(q).order_by("name")

@@ -6,6 +6,7 @@ from cases.views import court_documents as court_document_views
 from cases.views import intake as intake_views
 from cases.views import sessions as session_views
 from cases.views import sharing as sharing_views
+from cases.views import workload as workload_views
 
 app_name = "cases"
 
@@ -16,4 +17,5 @@ urlpatterns = [
     *court_views.urlpatterns,
     *court_document_views.urlpatterns,
     *sharing_views.urlpatterns,
+    *workload_views.urlpatterns,
 ]

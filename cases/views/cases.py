@@ -1,4 +1,4 @@
-"""Case list, my cases, export, workload, detail, edit, delete, transitions, assignment.
+"""Case list, my cases, export, detail, edit, delete, transitions, assignment.
 
 Thin views: every queryset starts from ``cases.selectors`` (out-of-scope cases are 404),
 every change goes through ``cases.services`` (which checks the permission again and writes
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 from django.forms import BaseForm
 from django.http import (
     Http404,
@@ -23,13 +23,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView
 
-from alliance import selectors as alliance_selectors
-from alliance.models import Membership, Organization
 from alliance.validators import mask_resident_id
 from cases import exports, selectors, services
-from cases.choices import OPEN_STATUSES, OWNERSHIP_DISPUTES, TRANSITION_LABELS, PartyRole, Status
+from cases.choices import OWNERSHIP_DISPUTES, TRANSITION_LABELS, PartyRole, Status
 from cases.filters import MediationCaseFilterSet
 from cases.forms.workflow import AssignForm, CaseEditForm, TransitionForm
 from cases.models import (
@@ -42,7 +40,7 @@ from cases.models import (
     MediationSession,
     Party,
 )
-from cases.rules import HANDLING_KINDS, transition_perm
+from cases.rules import transition_perm
 from cases.views import court as court_views
 from zhangzhou_ip.core.errors import ConflictError
 from zhangzhou_ip.core.templatetags.people import person_name
@@ -255,47 +253,6 @@ class CaseExportView(View):
             )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-
-
-# --- workload ----------------------------------------------------------------------------
-
-
-class WorkloadView(TemplateView):
-    """Open cases per mediator, for each organisation the user mediates in or administers
-    (an administrator also sees the organisations below theirs)."""
-
-    template_name = "cases/workload.html"
-
-    def organizations(self) -> QuerySet[Organization]:
-        user = self.request.user
-        handling = Organization.objects.filter(kind__in=HANDLING_KINDS, is_active=True)
-        if user.is_superuser:
-            return handling.filter(handled_cases__isnull=False).distinct().order_by("name")
-        Role = Membership.Role
-        staff = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN, Role.MEDIATOR))
-        admin_of = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN,))
-        q = Q(pk__in=staff)
-        path_ = "parent"
-        for _level in range(3):
-            q |= Q(**{f"{path_}__in": admin_of})
-            path_ += "__parent"
-        return handling.filter(q).order_by("name")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        rows = []
-        for org in self.organizations():
-            mediators = list(selectors.mediator_workload(org))
-            rows.append(
-                {
-                    "organization": org,
-                    "mediators": mediators,
-                    "open_total": sum(m.open_cases for m in mediators),
-                }
-            )
-        context["rows"] = rows
-        context["open_statuses"] = [str(s) for s in OPEN_STATUSES]
-        return context
 
 
 # --- detail ------------------------------------------------------------------------------
@@ -597,7 +554,6 @@ urlpatterns = [
     path("", CaseListView.as_view(), name="case-list"),
     path("mine/", MyCaseListView.as_view(), name="my-cases"),
     path("export/", CaseExportView.as_view(), name="case-export"),
-    path("workload/", WorkloadView.as_view(), name="workload"),
     path("<int:pk>/", CaseDetailView.as_view(), name="case-detail"),
     path("<int:pk>/edit/", CaseEditView.as_view(), name="case-edit"),
     path("<int:pk>/delete/", CaseDeleteView.as_view(), name="case-delete"),
