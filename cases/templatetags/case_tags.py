@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import TRANSITION_LABELS, Status
-from cases.models import MediationCase
+from cases.models import CaseShare, MediationCase
 
 register = template.Library()
 
@@ -125,7 +125,17 @@ def with_status(context, status: str) -> str:
 
 
 # Keys of ``CaseEvent.data`` worth a word on the timeline, in the order they are shown.
-EVENT_DETAIL_KEYS = ("number", "name", "mediator", "reason", "waiver_reason", "mediation_deadline")
+EVENT_DETAIL_KEYS = (
+    "number",
+    "name",
+    "mediator",
+    "organization",
+    "court",
+    "court_case_number",
+    "reason",
+    "waiver_reason",
+    "mediation_deadline",
+)
 
 
 @register.filter
@@ -133,6 +143,8 @@ def event_details(event) -> str:
     """A short, human summary of a timeline event's data (never IDs of people)."""
     data = event.data or {}
     parts = [str(data[key]) for key in EVENT_DETAIL_KEYS if data.get(key)]
+    if data.get("level") in CaseShare.Level.values:
+        parts.append(str(CaseShare.Level(data["level"]).label))
     if data.get("fields"):
         names = []
         for name in data["fields"]:

@@ -365,3 +365,16 @@ def test_coordinated_filter_counts_each_case_once(case_world, mediating, rf):
         request.GET, queryset=MediationCase.objects.all(), request=request
     )
     assert mediating not in filterset.qs and filterset.qs.count() == 3
+
+
+def test_the_timeline_says_with_whom_and_how_a_case_was_shared(client, case_world, mediating):
+    import re
+
+    share(case_world, mediating, level="collaborate")
+    client.cookies["django_language"] = "en"
+    client.force_login(case_world["users"]["mediator"])
+    html = client.get(f"/cases/{mediating.pk}/").content.decode()
+    item = re.search(r'<li[^>]*data-verb="case.shared".*?</li>', html, re.S)
+    assert item is not None
+    assert case_world["orgs"]["partner"].name in item.group(0)
+    assert "Collaborate (comments and replies)" in item.group(0)
