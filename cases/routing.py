@@ -66,11 +66,7 @@ def jurisdiction_scope(case: MediationCase) -> str:
 
 
 def _city(region: Region | None) -> Region | None:
-    if region is None:
-        return None
-    if region.level == Region.Level.COUNTY and region.parent_id:
-        return region.parent
-    return region if region.level == Region.Level.CITY else None
+    return region.city if region is not None else None
 
 
 def _basic_courts(region: Region | None) -> list[Organization]:

@@ -71,11 +71,9 @@ def can_view_case_as_staff(user, case: MediationCase | None) -> bool:
 
 
 def _court_ids(user) -> set[int]:
-    return {
-        org
-        for org, kind, _role in alliance_selectors._memberships(user)
-        if kind == Organization.Kind.COURT
-    }
+    from cases.selectors import court_ids_of  # one definition, shared with the querysets
+
+    return court_ids_of(user)
 
 
 def _is_party(user, case: MediationCase) -> bool:

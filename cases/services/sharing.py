@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from alliance import collaboration
 from alliance import selectors as alliance_selectors
-from alliance.models import CollaborationRequest, Membership, Organization, Region
+from alliance.models import CollaborationRequest, Membership, Organization
+from cases import rules as case_rules
 from cases.errors import ConditionNotMet
 from cases.models import CaseComment, CaseShare, MediationCase
 from cases.notifications import notify_case_event
@@ -25,13 +26,7 @@ from zhangzhou_ip.core import notifications
 def _own_lineage(case: MediationCase) -> set[int]:
     """The handling organisation and its ancestors: sharing with them is sharing with
     oneself."""
-    ids, node = set(), case.handling_organization
-    for _level in range(4):
-        if node is None:
-            break
-        ids.add(node.pk)
-        node = node.parent if node.parent_id else None
-    return ids
+    return case_rules._ancestor_ids(case.handling_organization)
 
 
 def share_targets(case: MediationCase) -> QuerySet[Organization]:
@@ -40,10 +35,8 @@ def share_targets(case: MediationCase) -> QuerySet[Organization]:
     cities: set[int] = set()
     for party in case.parties.select_related("region__parent", "organization__region__parent"):
         region = party.region or (party.organization.region if party.organization else None)
-        while region is not None and region.level == Region.Level.COUNTY:
-            region = region.parent
         if region is not None:
-            cities.add(region.pk)
+            cities.add((region.city or region).pk)
     shared = case.shares.filter(CaseShare.active_q()).values("organization")
     return (
         alliance_selectors.member_organizations()
