@@ -60,6 +60,12 @@ def organization_ids_of(user: User, *, roles: tuple[str, ...] = STAFF_ROLES) -> 
     return {org for org, _kind, role in _memberships(user) if role in roles}
 
 
+def organization_ids_of_kind(user: User, kind: str) -> set[int]:
+    """Organisations of ``kind`` where the user holds any role (e.g. the service points a
+    user staffs, the enterprises a user belongs to)."""
+    return {org for org, org_kind, _role in _memberships(user) if org_kind == kind}
+
+
 def is_alliance_staff(user: User) -> bool:
     """Holds any role in an organisation that is not an enterprise."""
     return any(kind != Kind.ENTERPRISE for _org, kind, _role in _memberships(user))

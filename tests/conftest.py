@@ -21,6 +21,29 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    # Nothing a test does — module-scoped demo loads included, which run before the
+    # function-scoped fixtures below — may touch var/: evidence blobs, upload temp files and
+    # the ledger key go to a per-process temporary directory.
+    import atexit
+    import shutil
+    import tempfile
+
+    from evidence.tlog.note import Signer
+
+    scratch = tempfile.mkdtemp(prefix="zhangzhou-ip-tests-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": f"{scratch}/evidence"},
+        },
+    }
+    settings.FILE_UPLOAD_TEMP_DIR = f"{scratch}/uploads"
+    settings.EVIDENCE_SIGNING_KEY = Signer.generate(
+        "test.zhangzhou-ip.example/yiqizheng"
+    ).private_key
+    settings.EVIDENCE_GENERATE_KEY = False
 
 
 @pytest.fixture(autouse=True)
@@ -141,3 +164,27 @@ def world(db, regions):
 def _media_in_a_temporary_directory(settings, tmp_path_factory):
     """Uploads and generated documents of tests never land in var/media."""
     settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
+
+
+@pytest.fixture(scope="session")
+def ledger_private_key() -> str:
+    from evidence.tlog.note import Signer
+
+    return Signer.generate("test.zhangzhou-ip.example/yiqizheng").private_key
+
+
+@pytest.fixture(autouse=True)
+def _evidence_in_a_temporary_directory(settings, tmp_path_factory, ledger_private_key):
+    """Each test gets its own evidence store and upload temp directory (so tests can assert
+    that nothing was left behind) and a test signing key (never var/)."""
+    base = tmp_path_factory.mktemp("evidence")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(base / "store")},
+        },
+    }
+    settings.FILE_UPLOAD_TEMP_DIR = str(base / "uploads")
+    settings.EVIDENCE_SIGNING_KEY = ledger_private_key
+    settings.EVIDENCE_GENERATE_KEY = False

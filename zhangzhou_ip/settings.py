@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "zhangzhou_ip.core.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zhangzhou_ip.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,6 +131,18 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # 益企证 blobs, content-addressed (sha256/ab/cd/<hash>). Any django-storages backend works,
+    # e.g. EVIDENCE_STORAGE_BACKEND=storages.backends.s3.S3Storage with its AWS_* variables.
+    "evidence": {
+        "BACKEND": env.str(
+            "EVIDENCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": (
+            {"location": env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence"))}
+            if "EVIDENCE_STORAGE_BACKEND" not in env.ENVIRON
+            else {}
+        ),
+    },
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
@@ -156,6 +169,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "zhangzhou_ip.core.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Public evidence verification, per client address (page and API share the limit).
+    "DEFAULT_THROTTLE_RATES": {
+        "evidence-verify": env.str("EVIDENCE_VERIFY_RATE", default="30/min")
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -207,3 +224,24 @@ APP_NAME = _("Yiqiwei IP Protection Alliance")
 # another type (issue 3; streaming limits for all uploads come with issue 8).
 AGREEMENT_DOCUMENT_MAX_BYTES = env.int("AGREEMENT_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 AGREEMENT_DOCUMENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
+
+# Uploads stream to temporary files (same file system as the evidence store, so storing is a
+# rename) through one handler that hashes them and stops at the view's limit (core/uploads.py).
+FILE_UPLOAD_HANDLERS = ["zhangzhou_ip.core.uploads.HashingUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=str(VAR_DIR / "tmp" / "uploads"))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)  # Django checks that it exists
+UPLOAD_DEFAULT_MAX_BYTES = env.int("UPLOAD_DEFAULT_MAX_BYTES", default=25 * 1024 * 1024)
+
+# 益企证 evidence service (evidence app; shared EVIDENCE.md).
+EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_BYTES", default=2 * 1024**3)
+EVIDENCE_MAX_TEXT_CHARS = 100_000
+EVIDENCE_SM3 = env.bool("EVIDENCE_SM3", default=False)
+EVIDENCE_NUMBER_FORMAT = "益企证〔{year}〕第{seq:06d}号"
+# The log's origin = the signing key's name (first line of every checkpoint).
+EVIDENCE_LOG_ORIGIN = env.str("EVIDENCE_LOG_ORIGIN", default="zhangzhou-ip.example/yiqizheng/v1")
+EVIDENCE_SIGNING_KEY = env.str("EVIDENCE_SIGNING_KEY", default="")
+EVIDENCE_SIGNING_KEY_FILE = env.str(
+    "EVIDENCE_SIGNING_KEY_FILE", default=str(VAR_DIR / "evidence-ledger.key")
+)
+# Development generates a key on first use; production must provide one.
+EVIDENCE_GENERATE_KEY = env.bool("EVIDENCE_GENERATE_KEY", default=DEBUG)

@@ -1,0 +1,121 @@
+"""The one filter definition of the evidence list page, its exports and
+``/api/v1/evidence-records/``; and of retrieval requests. Choices come from the user's scope."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from alliance.models import Organization
+from evidence.models import Category, EvidenceRecord, RetrievalRequest
+from evidence.selectors import evidence_visible_to, retrieval_visible_to
+from zhangzhou_ip.core.forms import YesNoAnySelect
+
+
+def _depositors(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(
+        pk__in=evidence_visible_to(user).order_by().values("depositor")
+    ).order_by("name")
+
+
+def _points(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(
+        pk__in=evidence_visible_to(user).order_by().values("service_point")
+    ).order_by("name")
+
+
+class EvidenceRecordFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        help_text=_("Record number, title, file name, URL or SHA-256"),
+    )
+    kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=EvidenceRecord.Kind.choices)
+    category = django_filters.MultipleChoiceFilter(label=_("Category"), choices=Category.choices)
+    depositor = django_filters.ModelChoiceFilter(label=_("Depositor"), queryset=_depositors)
+    service_point = django_filters.ModelChoiceFilter(label=_("Service point"), queryset=_points)
+    deposited_after = django_filters.DateFilter(
+        label=_("Deposited from"), field_name="deposited_at", lookup_expr="date__gte"
+    )
+    deposited_before = django_filters.DateFilter(
+        label=_("Deposited until"), field_name="deposited_at", lookup_expr="date__lte"
+    )
+    sha256 = django_filters.CharFilter(label=_("SHA-256"), method="filter_sha256")
+    withdrawn = django_filters.BooleanFilter(
+        label=_("Withdrawn"), method="filter_withdrawn", widget=YesNoAnySelect
+    )
+
+    class Meta:
+        model = EvidenceRecord
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        query = (
+            Q(number__icontains=value)
+            | Q(title__icontains=value)
+            | Q(original_name__icontains=value)
+            | Q(source_url__icontains=value)
+        )
+        if len(value) >= 8 and set(value.lower()) <= set("0123456789abcdef"):
+            query |= Q(blob__sha256__startswith=value.lower())
+        return queryset.filter(query)
+
+    def filter_sha256(self, queryset, name, value):
+        value = value.strip().lower()
+        return queryset.filter(blob_id=value) if value else queryset
+
+    def filter_withdrawn(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(withdrawal__isnull=not value)
+
+
+class RetrievalRequestFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_q", help_text=_("Subject, details or URL")
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=RetrievalRequest.Status.choices
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("Kind"), choices=RetrievalRequest.Kind.choices
+    )
+    enterprise = django_filters.ModelChoiceFilter(
+        label=_("Enterprise"), queryset=lambda request: _request_orgs(request, "enterprise")
+    )
+    service_point = django_filters.ModelChoiceFilter(
+        label=_("Service point"), queryset=lambda request: _request_orgs(request, "service_point")
+    )
+
+    class Meta:
+        model = RetrievalRequest
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(subject__icontains=value)
+            | Q(details__icontains=value)
+            | Q(target_url__icontains=value)
+        )
+
+
+def _request_orgs(request, field: str):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(
+        pk__in=retrieval_visible_to(user).order_by().values(field)
+    ).order_by("name")

@@ -1,0 +1,94 @@
+"""Reads that encode who may see which evidence (DESIGN §6); ``rules.py`` states the same
+policy per object and the tests assert the two agree.
+
+Policy:
+* platform administrators (superusers) see everything;
+* enterprise users see their enterprise's records and retrieval requests;
+* service-point staff see what was deposited at, or requested from, their point, and may
+  deposit for any enterprise;
+* anyone else sees a record only through a registered provider (``visibility.py``): the
+  handling organisation of a case that cites it, partners of a shared case, the court.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from alliance.models import Organization
+from alliance.selectors import organization_ids_of_kind
+from evidence import visibility
+from evidence.models import AccessEvent, Checkpoint, EvidenceRecord, RetrievalRequest
+
+User = AbstractBaseUser | AnonymousUser
+Kind = Organization.Kind
+
+
+def point_ids_of(user: User) -> set[int]:
+    """Service points the user staffs."""
+    return organization_ids_of_kind(user, Kind.SERVICE_POINT)
+
+
+def enterprise_ids_of(user: User) -> set[int]:
+    """Enterprises the user belongs to."""
+    return organization_ids_of_kind(user, Kind.ENTERPRISE)
+
+
+def is_superuser(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+def own_records_q(user: User) -> Q:
+    """The evidence app's own policy: the depositor's people and the service point's staff."""
+    return Q(depositor_id__in=enterprise_ids_of(user)) | Q(service_point_id__in=point_ids_of(user))
+
+
+def evidence_visible_to(user: User) -> QuerySet[EvidenceRecord]:
+    records = EvidenceRecord.objects.all()
+    if not user.is_authenticated:
+        return records.none()
+    if is_superuser(user):
+        return records
+    query = own_records_q(user)
+    for provider in visibility.providers():
+        query |= Q(pk__in=provider(user))
+    return records.filter(query)
+
+
+def evidence_managed_by(user: User) -> QuerySet[EvidenceRecord]:
+    """Records the user may withdraw or correct, and whose custody log they see."""
+    records = EvidenceRecord.objects.all()
+    if is_superuser(user):
+        return records
+    return records.filter(own_records_q(user)) if user.is_authenticated else records.none()
+
+
+def access_events_visible_to(user: User) -> QuerySet[AccessEvent]:
+    return AccessEvent.objects.filter(record__in=evidence_managed_by(user))
+
+
+def depositable_enterprises(user: User) -> QuerySet[Organization]:
+    """Enterprises the user may deposit for."""
+    enterprises = Organization.objects.filter(kind=Kind.ENTERPRISE, is_active=True)
+    if is_superuser(user) or point_ids_of(user):
+        return enterprises
+    return enterprises.filter(pk__in=enterprise_ids_of(user))
+
+
+def retrieval_visible_to(user: User) -> QuerySet[RetrievalRequest]:
+    requests = RetrievalRequest.objects.all()
+    if not user.is_authenticated:
+        return requests.none()
+    if is_superuser(user):
+        return requests
+    return requests.filter(
+        Q(enterprise_id__in=enterprise_ids_of(user)) | Q(service_point_id__in=point_ids_of(user))
+    )
+
+
+def service_points() -> QuerySet[Organization]:
+    return Organization.objects.filter(kind=Kind.SERVICE_POINT, is_active=True)
+
+
+def public_checkpoint() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-tree_size", "-pk").first()

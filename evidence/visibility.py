@@ -1,0 +1,28 @@
+"""Who else may see a record: providers registered by apps that cite evidence.
+
+``evidence`` never imports ``cases`` (DESIGN §2), yet a mediator must see the records cited
+in the cases they handle. ``cases`` registers a provider in ``AppConfig.ready()``; the
+selector ``evidence_visible_to`` unions the providers' record-id querysets with the evidence
+app's own policy, so there is still one entry point for every list, detail, export and API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+
+Provider = Callable[[object], QuerySet]
+"""``provider(user)`` → a queryset of ``EvidenceRecord`` primary keys (``values("pk")``)."""
+
+_providers: list[Provider] = []
+
+
+def register(provider: Provider) -> Provider:
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def providers() -> tuple[Provider, ...]:
+    return tuple(_providers)
