@@ -32,6 +32,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("directory/", include("alliance.urls")),
     path("cases/", include("cases.urls")),
+    path("evidence/", include("evidence.urls")),
     path("notifications/", include("zhangzhou_ip.core.notification_views")),
     path("api/v1/", include(("zhangzhou_ip.api", "api"), namespace="api")),
     path("admin/", admin.site.urls),
