@@ -8,11 +8,16 @@ from rest_framework.routers import DefaultRouter
 
 from alliance.api.urls import router as alliance_router
 from cases.api.urls import router as cases_router
+from evidence.api.retrieval import RetrievalRequestViewSet
+from evidence.api.urls import router as evidence_router
+from evidence.api.urls import urlpatterns as evidence_urlpatterns
 from zhangzhou_ip.core.notification_api import NotificationViewSet
 
 router = DefaultRouter()
 router.registry.extend(alliance_router.registry)
 router.registry.extend(cases_router.registry)
+router.registry.extend(evidence_router.registry)
+router.register("retrieval-requests", RetrievalRequestViewSet, basename="retrieval-request")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 
@@ -27,5 +32,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    *evidence_urlpatterns,
     path("", include(router.urls)),
 ]
