@@ -7,3 +7,9 @@ class CasesConfig(AppConfig):
 
     name = "cases"
     verbose_name = _("Mediation cases")
+
+    def ready(self) -> None:
+        from cases.evidence import cited_evidence_ids
+        from evidence import visibility
+
+        visibility.register(cited_evidence_ids)

@@ -3,6 +3,7 @@
 from cases.views import cases as case_views
 from cases.views import court as court_views
 from cases.views import court_documents as court_document_views
+from cases.views import evidence as evidence_views
 from cases.views import intake as intake_views
 from cases.views import sessions as session_views
 from cases.views import sharing as sharing_views
@@ -16,6 +17,7 @@ urlpatterns = [
     *session_views.urlpatterns,
     *court_views.urlpatterns,
     *court_document_views.urlpatterns,
+    *evidence_views.urlpatterns,
     *sharing_views.urlpatterns,
     *workload_views.urlpatterns,
 ]

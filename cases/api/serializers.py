@@ -528,3 +528,28 @@ class CaseEventSerializer(serializers.ModelSerializer):
         model = CaseEvent
         fields = ["id", "case", "verb", "actor", "from_status", "to_status", "data", "created_at"]
         read_only_fields = fields
+
+
+class CitedEvidenceSerializer(serializers.Serializer):
+    """A 益企证 record cited in a case (the evidence API has the full record)."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    sha256 = serializers.CharField(read_only=True)
+    ledger_index = serializers.IntegerField(read_only=True)
+    deposited_at = serializers.DateTimeField(read_only=True)
+    depositor = serializers.CharField(source="depositor.name", read_only=True)
+    withdrawn = serializers.BooleanField(source="is_withdrawn", read_only=True)
+
+
+class CiteEvidenceSerializer(serializers.Serializer):
+    record = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.none(),
+        help_text=_("The id of an evidence record you may see."),
+    )
+
+    def __init__(self, *args, records=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if records is not None:
+            self.fields["record"].queryset = records

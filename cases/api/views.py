@@ -14,6 +14,7 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -40,6 +41,7 @@ from cases.models import (
     Party,
 )
 from zhangzhou_ip.core.api import model_perm
+from zhangzhou_ip.core.errors import PermissionDenied as DomainPermissionDenied
 
 # The ``mediator`` filter takes a user id; its method in cases/filters.py has no type hint
 # from which the schema could say so.
@@ -172,6 +174,8 @@ class MediationCaseViewSet(_ServiceChecksPermissions, viewsets.ModelViewSet):
         "unassign",
         "timeline",
         "related",
+        "evidence",
+        "uncite_evidence",
     )
 
     def get_queryset(self) -> QuerySet[MediationCase]:
@@ -300,6 +304,65 @@ class MediationCaseViewSet(_ServiceChecksPermissions, viewsets.ModelViewSet):
         return Response(
             s.RelatedDisputesSerializer(data, context=self.get_serializer_context()).data
         )
+
+    @extend_schema(
+        methods=["get"],
+        summary="Evidence records cited in the case (those you may see)",
+        responses=_responses(s.CitedEvidenceSerializer(many=True), 404),
+    )
+    @extend_schema(
+        methods=["post"],
+        summary="Cite an evidence record",
+        request=s.CiteEvidenceSerializer,
+        responses=_responses(s.CitedEvidenceSerializer(many=True), 400, 403, 404, ok_status=201),
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def evidence(self, request: Request, pk: str | None = None) -> Response:
+        from cases.evidence import cited_records
+        from evidence.selectors import evidence_visible_to
+
+        case = self.get_object()
+        if request.method == "POST":
+            if not request.user.has_perm("cases.change_mediationcase", case):
+                raise DomainPermissionDenied(
+                    _("You are not allowed to do this on this case."), code="forbidden"
+                )
+            body = s.CiteEvidenceSerializer(
+                data=request.data, records=evidence_visible_to(request.user)
+            )
+            body.is_valid(raise_exception=True)
+            services.evidence_link(
+                actor=request.user, case=case, record=body.validated_data["record"]
+            )
+        records = cited_records(request.user, case)
+        return Response(
+            s.CitedEvidenceSerializer(records, many=True).data,
+            status=status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        summary="Stop citing an evidence record",
+        request=None,
+        responses={204: None, **{code: ERRORS[code] for code in (400, 403, 404)}},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"evidence/(?P<record_pk>[0-9]+)",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def uncite_evidence(
+        self, request: Request, pk: str | None = None, record_pk: str | None = None
+    ) -> Response:
+        from cases.evidence import cited_records
+
+        case = self.get_object()
+        record = cited_records(request.user, case).filter(pk=record_pk).first()
+        if record is None:
+            raise Http404
+        services.evidence_unlink(actor=request.user, case=case, record=record)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 for _name in TRANSITIONS:

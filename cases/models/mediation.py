@@ -141,6 +141,12 @@ class MediationCase(TimeStampedModel):
         verbose_name=_("mediators"),
         blank=True,
     )
+    evidence = models.ManyToManyField(
+        "evidence.EvidenceRecord",
+        related_name="cited_in_cases",
+        verbose_name=_("evidence"),
+        blank=True,
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords(excluded_fields=["version"])
 

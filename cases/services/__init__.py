@@ -21,6 +21,7 @@ from cases.services.court import (
     missing_materials,
     window_closes_on,
 )
+from cases.services.evidence import evidence_link, evidence_unlink
 from cases.services.intake import (
     case_create,
     case_delete_draft,
@@ -97,6 +98,8 @@ __all__ = [
     "confirmation_prepare",
     "confirmation_update",
     "confirmation_withdraw",
+    "evidence_link",
+    "evidence_unlink",
     "format_case_number",
     "mediation_deadline_for",
     "missing_materials",

@@ -28,6 +28,8 @@ STATUS_COLOURS = {
 # Timeline verbs (dotted codes written by cases/services.py) as people read them.
 VERB_LABELS = {
     "case.created": _("Case opened as a draft"),
+    "evidence.linked": _("Evidence cited"),
+    "evidence.unlinked": _("Evidence no longer cited"),
     "case.updated": _("Case details edited"),
     "case.submitted": _("Case submitted"),
     "case.accepted": _("Case accepted"),

@@ -42,6 +42,7 @@ from cases.models import (
 )
 from cases.rules import transition_perm
 from cases.views import court as court_views
+from cases.views.evidence import case_evidence_context
 from zhangzhou_ip.core.errors import ConflictError
 from zhangzhou_ip.core.templatetags.people import person_name
 from zhangzhou_ip.core.views import FilteredListView, apply_sort
@@ -336,6 +337,7 @@ class CaseDetailView(DetailView):
             ),
             ownership_dispute=case.dispute_type in OWNERSHIP_DISPUTES,
             **court_views.case_court_context(user, case),
+            **case_evidence_context(user, case),
             **_sharing_views().case_sharing_context(user, case),
         )
         return context
