@@ -39,6 +39,7 @@ from openpyxl.cell import WriteOnlyCell
 from evidence import documents, ledger, receipts, services
 from evidence.filters import EvidenceRecordFilterSet
 from evidence.forms import DepositForm, WithdrawForm
+from evidence.keys import public_key
 from evidence.models import AccessEvent, Category, EvidenceRecord, blob_storage_name
 from evidence.selectors import access_events_visible_to, evidence_visible_to
 from evidence.throttles import allow_verification
@@ -548,7 +549,11 @@ class VerifyView(View):
     template_name = "evidence/verify.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        context: dict[str, Any] = {"api_url": VERIFY_API_URL, "sha256": ""}
+        context: dict[str, Any] = {
+            "api_url": VERIFY_API_URL,
+            "sha256": "",
+            "public_key": public_key(),
+        }
         if "sha256" not in request.GET:
             return render(request, self.template_name, context)
         allowed, wait = allow_verification(request)

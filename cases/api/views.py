@@ -14,10 +14,8 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -29,6 +27,8 @@ from rest_framework.response import Response
 
 from cases import selectors, services
 from cases.api import serializers as s
+from cases.api.errors import ERRORS, _responses
+from cases.api.evidence import CaseEvidenceActions
 from cases.choices import TRANSITION_LABELS, TRANSITIONS, PartyRole, Status
 from cases.filters import MediationCaseFilterSet
 from cases.models import (
@@ -41,30 +41,10 @@ from cases.models import (
     Party,
 )
 from zhangzhou_ip.core.api import model_perm
-from zhangzhou_ip.core.errors import PermissionDenied as DomainPermissionDenied
 
 # The ``mediator`` filter takes a user id; its method in cases/filters.py has no type hint
 # from which the schema could say so.
 extend_schema_field(OpenApiTypes.INT)(MediationCaseFilterSet.base_filters["mediator"])
-
-ERRORS = {
-    400: OpenApiResponse(
-        s.DomainErrorSerializer,
-        description='Invalid field (`{"field": ["message"]}`) or a condition not met '
-        '(`{"detail": "…", "code": "…"}`).',
-    ),
-    403: OpenApiResponse(s.DomainErrorSerializer, description="You may not do this."),
-    404: OpenApiResponse(description="No such object among those you may see."),
-    409: OpenApiResponse(
-        s.DomainErrorSerializer,
-        description="The object is not in a state that allows this, or it was changed by "
-        "someone else since you read it (stale `version`).",
-    ),
-}
-
-
-def _responses(ok: Any, *codes: int, ok_status: int = 200) -> dict[int, Any]:
-    return {ok_status: ok, **{code: ERRORS[code] for code in codes}}
 
 
 class _ServiceChecksPermissions:
@@ -148,7 +128,7 @@ def _transition_action(name: str):
         responses={204: None, **{code: ERRORS[code] for code in (403, 404, 409)}},
     ),
 )
-class MediationCaseViewSet(_ServiceChecksPermissions, viewsets.ModelViewSet):
+class MediationCaseViewSet(CaseEvidenceActions, _ServiceChecksPermissions, viewsets.ModelViewSet):
     """Mediation cases. Workflow fields (status, number, dates, mediators) change only
     through the transition, assign and unassign actions."""
 
@@ -304,65 +284,6 @@ class MediationCaseViewSet(_ServiceChecksPermissions, viewsets.ModelViewSet):
         return Response(
             s.RelatedDisputesSerializer(data, context=self.get_serializer_context()).data
         )
-
-    @extend_schema(
-        methods=["get"],
-        summary="Evidence records cited in the case (those you may see)",
-        responses=_responses(s.CitedEvidenceSerializer(many=True), 404),
-    )
-    @extend_schema(
-        methods=["post"],
-        summary="Cite an evidence record",
-        request=s.CiteEvidenceSerializer,
-        responses=_responses(s.CitedEvidenceSerializer(many=True), 400, 403, 404, ok_status=201),
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def evidence(self, request: Request, pk: str | None = None) -> Response:
-        from cases.evidence import cited_records
-        from evidence.selectors import evidence_visible_to
-
-        case = self.get_object()
-        if request.method == "POST":
-            if not request.user.has_perm("cases.change_mediationcase", case):
-                raise DomainPermissionDenied(
-                    _("You are not allowed to do this on this case."), code="forbidden"
-                )
-            body = s.CiteEvidenceSerializer(
-                data=request.data, records=evidence_visible_to(request.user)
-            )
-            body.is_valid(raise_exception=True)
-            services.evidence_link(
-                actor=request.user, case=case, record=body.validated_data["record"]
-            )
-        records = cited_records(request.user, case)
-        return Response(
-            s.CitedEvidenceSerializer(records, many=True).data,
-            status=status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK,
-        )
-
-    @extend_schema(
-        summary="Stop citing an evidence record",
-        request=None,
-        responses={204: None, **{code: ERRORS[code] for code in (400, 403, 404)}},
-    )
-    @action(
-        detail=True,
-        methods=["delete"],
-        url_path=r"evidence/(?P<record_pk>[0-9]+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def uncite_evidence(
-        self, request: Request, pk: str | None = None, record_pk: str | None = None
-    ) -> Response:
-        from cases.evidence import cited_records
-
-        case = self.get_object()
-        record = cited_records(request.user, case).filter(pk=record_pk).first()
-        if record is None:
-            raise Http404
-        services.evidence_unlink(actor=request.user, case=case, record=record)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 for _name in TRANSITIONS:
