@@ -39,7 +39,7 @@ run: install translations
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## make test: lint, format check, migrations check, OpenAPI schema (warnings are errors),
-## translations, and the pytest suite (SQLite, or DATABASE_URL when set)
+## translations, and the pytest suite on two workers (SQLite, or DATABASE_URL when set)
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -48,7 +48,7 @@ test: install-dev
 	mkdir -p var
 	$(PY) manage.py spectacular --file var/schema.yml --validate --fail-on-warn
 	$(PY) scripts/vendor_static.py --check
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 ## make messages: refresh the Chinese catalogue after changing translatable strings
 messages: install-dev
