@@ -324,3 +324,7 @@ class CollaborationReplyAdmin(_ReadOnly, ScopedAdmin):
     @admin.display(description=_("attachment"))
     def attachment_link(self, obj: CollaborationReply) -> str:
         return _attachment_link(obj)
+
+
+# --- city IP indicators (issue 7 part 8) ------------------------------------------------------
+from alliance import admin_indicators  # noqa: E402, F401

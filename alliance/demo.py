@@ -740,6 +740,8 @@ def load(*, stdout=None) -> dict[str, int]:
             f"  alliance demo rows: {writer.created} created, {writer.updated} updated, "
             f"{writer.unchanged} unchanged"
         )
-    from alliance import demo_collaboration  # issue 5; it builds on this module
+    # Issue 5 (collaboration) and issue 7 part 8 (city IP indicators) build on this module.
+    from alliance import demo_collaboration, demo_indicators
 
+    counts |= demo_indicators.load(stdout=stdout)
     return counts | demo_collaboration.load(stdout=stdout)

@@ -199,3 +199,28 @@ rules.add_perm("alliance.view_collaborationreply", is_superuser | may_view_reply
 rules.add_perm("alliance.add_collaborationreply", is_superuser | may_reply)
 rules.add_perm("alliance.change_collaborationreply", is_superuser)
 rules.add_perm("alliance.delete_collaborationreply", is_superuser)
+
+
+# --- city IP indicators (issue 7 part 8) ------------------------------------------------------
+# Read: every alliance member. Write a value: superusers, and admins of a bureau whose region
+# is the value's region (selectors.indicator_region_ids_writable_by). The catalogue, deleting
+# values and CSV import: superusers only.
+
+
+@rules.predicate
+def administers_bureau_of_value_region(user, value) -> bool:
+    regions = selectors.indicator_region_ids_writable_by(user)
+    if value is None:
+        return bool(regions)
+    return value.region_id in regions
+
+
+rules.add_perm("alliance.view_indicator", is_superuser | has_membership)
+rules.add_perm("alliance.add_indicator", is_superuser)
+rules.add_perm("alliance.change_indicator", is_superuser)
+rules.add_perm("alliance.delete_indicator", is_superuser)
+rules.add_perm("alliance.view_indicatorvalue", is_superuser | has_membership)
+rules.add_perm("alliance.add_indicatorvalue", is_superuser | administers_bureau_of_value_region)
+rules.add_perm("alliance.change_indicatorvalue", is_superuser | administers_bureau_of_value_region)
+rules.add_perm("alliance.delete_indicatorvalue", is_superuser)
+rules.add_perm("alliance.import_indicatorvalue", is_superuser)

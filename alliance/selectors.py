@@ -16,11 +16,13 @@ Policy:
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from alliance.models import (
     CollaborationReply,
     CollaborationRequest,
+    Indicator,
+    IndicatorValue,
     IntellectualProperty,
     Membership,
     Organization,
@@ -196,3 +198,58 @@ def collaboration_reply_visible_to(user: User) -> QuerySet[CollaborationReply]:
     return CollaborationReply.objects.filter(
         request__in=collaboration_visible_to(user)
     ).select_related("organization", "author")
+
+
+# --- city IP indicators (issue 7 part 8) ------------------------------------------------------
+# Every alliance member reads the catalogue and the values (they are published figures).
+# Writes: superusers, and the admins of an active bureau for the bureau's own region — the
+# Zhangzhou bureau's admins enter Zhangzhou's figures, a county bureau's admins its county's.
+
+
+def indicator_visible_to(user: User) -> QuerySet[Indicator]:
+    if not user.is_authenticated or not (user.is_superuser or has_membership(user)):
+        return Indicator.objects.none()
+    return Indicator.objects.all()
+
+
+def indicator_value_visible_to(user: User) -> QuerySet[IndicatorValue]:
+    qs = IndicatorValue.objects.select_related("indicator", "region", "entered_by")
+    if not user.is_authenticated or not (user.is_superuser or has_membership(user)):
+        return qs.none()
+    return qs
+
+
+def indicator_region_ids_writable_by(user: User) -> set[int]:
+    """Regions of the active bureaus the user administers (not including superuser rights).
+
+    Cached on the user next to the memberships it was computed from, so that clearing the
+    membership cache also invalidates it."""
+    memberships = _memberships(user)
+    cached = getattr(user, "_alliance_indicator_regions", None)
+    if cached is not None and cached[0] is memberships:
+        return cached[1]
+    bureaus = {org for org, kind, role in memberships if kind == Kind.BUREAU and role == Role.ADMIN}
+    regions = (
+        set(Organization.objects.filter(pk__in=bureaus).values_list("region_id", flat=True))
+        if bureaus
+        else set()
+    )
+    if user.is_authenticated:
+        user._alliance_indicator_regions = (memberships, regions)
+    return regions
+
+
+def indicator_value_writable_by(user: User) -> QuerySet[IndicatorValue]:
+    qs = indicator_value_visible_to(user)
+    if not user.is_authenticated or user.is_superuser:
+        return qs
+    return qs.filter(region__in=indicator_region_ids_writable_by(user))
+
+
+def indicator_values_with_previous(qs: QuerySet[IndicatorValue]) -> QuerySet[IndicatorValue]:
+    """Annotate ``previous_value``: the same indicator and region one year earlier (None when
+    that year was not recorded), computed by the database in the same query."""
+    previous = IndicatorValue.objects.filter(
+        indicator=OuterRef("indicator"), region=OuterRef("region"), year=OuterRef("year") - 1
+    ).values("value")[:1]
+    return qs.annotate(previous_value=Subquery(previous))

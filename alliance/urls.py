@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alliance import collaboration_views, views
+from alliance import collaboration_views, indicator_views, views
 
 app_name = "alliance"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("ip-rights/new/", views.IntellectualPropertyCreateView.as_view(), name="ip-create"),
     path("regions/", views.RegionListView.as_view(), name="region-list"),
     *collaboration_views.urlpatterns,
+    *indicator_views.urlpatterns,
 ]

@@ -17,3 +17,11 @@ router.register(
     collaboration_views.CollaborationRequestViewSet,
     basename="collaboration-request",
 )
+
+# Issue 7 part 8: city IP indicators, read-only (alliance/api/indicators.py).
+from alliance.api import indicators as indicator_views  # noqa: E402
+
+router.register("indicators", indicator_views.IndicatorViewSet, basename="indicator")
+router.register(
+    "indicator-values", indicator_views.IndicatorValueViewSet, basename="indicator-value"
+)

@@ -15,6 +15,7 @@ from alliance.models.directory import (
     Organization,
     Region,
 )
+from alliance.models.indicators import Indicator, IndicatorValue
 
 __all__ = [
     "CollaborationReply",
@@ -22,6 +23,8 @@ __all__ = [
     "CourtJurisdiction",
     "HolidayDate",
     "HolidayYear",
+    "Indicator",
+    "IndicatorValue",
     "IntellectualProperty",
     "Membership",
     "Organization",

@@ -5,19 +5,22 @@ a staff member who is not a superuser sees and edits only what the policy allows
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from alliance import collaboration
+from alliance import collaboration, indicators
 from alliance.models import (
     CollaborationReply,
     CollaborationRequest,
     CourtJurisdiction,
     HolidayDate,
     HolidayYear,
+    Indicator,
+    IndicatorValue,
     IntellectualProperty,
     Membership,
     Organization,
@@ -77,7 +80,18 @@ def instances(world, holidays):
     collaboration.collaboration_reply(
         actor=users["partner"], request=collaboration_request, body="收到"
     )
+    patents = Indicator.objects.get(code="patents_granted")
+    value = indicators.indicator_value_create(
+        actor=users["superuser"],
+        indicator=patents,
+        region=Region.objects.get(code="350600"),
+        year=2024,
+        value=Decimal("5448"),
+        source="漳州市知识产权局",
+    )
     return {
+        Indicator: patents,
+        IndicatorValue: value,
         Region: Region.objects.get(code="110000"),  # first page of the changelist
         Organization: world["orgs"]["ent_a"],
         Membership: Membership.objects.get(user=world["users"]["mediator"]),

@@ -126,9 +126,14 @@ PAGE_IDS = [page[0] for page in PAGES]
 
 
 def test_every_directory_page_is_in_the_page_table():
-    """Collaboration pages have their own tests (test_collaboration_views.py) and rows in the
-    authorization matrix (tests/cases/test_authorization_matrix.py)."""
-    pages = {p.name for p in directory_urlpatterns if not p.name.startswith("collaboration-")}
+    """Collaboration and indicator pages have their own tests (test_collaboration_views.py,
+    test_indicators.py) and rows in the authorization matrix
+    (tests/cases/test_authorization_matrix.py)."""
+    pages = {
+        p.name
+        for p in directory_urlpatterns
+        if not p.name.startswith(("collaboration-", "indicator-"))
+    }
     assert pages <= set(PAGE_IDS)
 
 
