@@ -997,6 +997,7 @@ def load(*, stdout=None) -> dict[str, int]:
     """Add the demo cases unless they are there already; return the number per status."""
     from cases import (
         demo_court,  # confirmations and court referrals; it builds on this module
+        demo_protection,  # protection actions (issue 7); after the evidence demo
         demo_sharing,  # shares and case collaboration (issue 5); after both
     )
 
@@ -1006,7 +1007,12 @@ def load(*, stdout=None) -> dict[str, int]:
     if MediationCase.objects.filter(title__in=[s.title for s in specs]).exists():
         if stdout is not None:
             stdout.write("  demo cases already loaded: nothing to do")
-        return counts | demo_court.load(stdout=stdout) | demo_sharing.load(stdout=stdout)
+        return (
+            counts
+            | demo_court.load(stdout=stdout)
+            | demo_sharing.load(stdout=stdout)
+            | demo_protection.load(stdout=stdout)
+        )
     today = timezone.localdate()
     # Notifications about replayed history would only flood the demo users' mailboxes.
     quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
@@ -1033,4 +1039,9 @@ def load(*, stdout=None) -> dict[str, int]:
             f"  demo cases: {len(specs)} created in {counts['organisations']} organisations"
         )
     demo_court.report(stdout, court_counts)
-    return counts | court_counts | demo_sharing.load(stdout=stdout)
+    return (
+        counts
+        | court_counts
+        | demo_sharing.load(stdout=stdout)
+        | demo_protection.load(stdout=stdout)
+    )

@@ -25,3 +25,10 @@ from cases.api import sharing as sharing_views  # noqa: E402
 
 router.register("case-shares", sharing_views.CaseShareViewSet, basename="case-share")
 router.register("case-comments", sharing_views.CaseCommentViewSet, basename="case-comment")
+
+# Issue 7: enterprises' protection actions (cases/api/protection.py).
+from cases.api import protection as protection_views  # noqa: E402
+
+router.register(
+    "protection-actions", protection_views.ProtectionActionViewSet, basename="protection-action"
+)

@@ -16,6 +16,7 @@ from cases.models.mediation import (
     Party,
     agreement_upload_to,
 )
+from cases.models.protection import ProtectionAction
 from cases.models.sharing import CaseComment, CaseShare
 
 __all__ = [
@@ -35,5 +36,6 @@ __all__ = [
     "MediationCase",
     "MediationSession",
     "Party",
+    "ProtectionAction",
     "agreement_upload_to",
 ]

@@ -39,6 +39,7 @@ from cases.services.mediation import (
     session_record,
     session_schedule,
 )
+from cases.services.protection import action_record, action_update
 from cases.services.referrals import (
     referral_close,
     referral_extend,
@@ -72,6 +73,8 @@ __all__ = [
     "EDITABLE_FIELDS",
     "REASON_TRANSITIONS",
     "TRANSITION_SERVICES",
+    "action_record",
+    "action_update",
     "agreement_save",
     "available_transitions",
     "case_accept",

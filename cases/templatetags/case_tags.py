@@ -29,6 +29,9 @@ STATUS_COLOURS = {
 VERB_LABELS = {
     "case.created": _("Case opened as a draft"),
     "evidence.linked": _("Evidence cited"),
+    "protection.recorded": _("Protection action recorded"),
+    "protection.updated": _("Protection action updated"),
+    "protection.unlinked": _("Protection action no longer linked"),
     "evidence.unlinked": _("Evidence no longer cited"),
     "case.updated": _("Case details edited"),
     "case.submitted": _("Case submitted"),
