@@ -12,7 +12,9 @@ inside a savepoint that is rolled back, so the roles do not see each other's eff
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,8 +22,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from alliance import collaboration
-from alliance.models import CollaborationRequest, Organization
+from alliance import collaboration, indicators
+from alliance.models import CollaborationRequest, Indicator, Organization
 from cases import services
 from cases.models import ConfirmationMaterial
 from evidence import retrieval as evidence_retrieval
@@ -156,7 +158,29 @@ def objects(case_world, settings, tmp_path):
         subject="网店侵权页面取证",
         target_url="https://shop.example.com/item/1",
     )
+    # An enterprise's protection action (recorded by the enterprise itself, citing its record)
+    # and a city IP indicator value.
+    protection = services.action_record(
+        actor=users["enterprise"],
+        enterprise=orgs["ent_a"],
+        kind="platform_takedown",
+        title="电商平台投诉下架仿冒商品",
+        counterparty="某网店",
+        started_on=dt.date(2024, 3, 1),
+        outcome="ongoing",
+        evidence=[record],
+    )
+    indicator_value = indicators.indicator_value_create(
+        actor=users["superuser"],
+        indicator=Indicator.objects.get(code="patents_granted"),
+        region=orgs["zz_bureau"].region,
+        year=2024,
+        value=Decimal("5448"),
+        source="漳州市知识产权局",
+    )
     return {
+        "protection": protection,
+        "indicator_value": indicator_value,
         "record": record,
         "retrieval": retrieval,
         "users": users,
@@ -242,6 +266,10 @@ MATRIX: dict[str, tuple] = {
     "alliance:ip-list": (NONE, ("GET",)),
     "alliance:ip-create": (NONE, ("GET", "POST")),
     "alliance:region-list": (NONE, ("GET",)),
+    "alliance:indicator-list": (NONE, ("GET",)),
+    "alliance:indicator-value-create": (NONE, ("GET", "POST")),
+    "alliance:indicator-value-edit": (_pk("indicator_value"), ("GET", "POST")),
+    "alliance:indicator-import": (NONE, ("GET", "POST")),
     "alliance:collaboration-inbox": (NONE, ("GET",)),
     "alliance:collaboration-outbox": (NONE, ("GET",)),
     "alliance:collaboration-overdue": (NONE, ("GET",)),
@@ -279,6 +307,11 @@ MATRIX: dict[str, tuple] = {
         lambda o: {"pk": o["case"].pk, "record_pk": o["record"].pk},
         ("POST",),
     ),
+    "cases:protection-list": (NONE, ("GET",)),
+    "cases:protection-export": (NONE, ("GET",)),
+    "cases:protection-create": (NONE, ("GET", "POST")),
+    "cases:protection-detail": (_pk("protection"), ("GET",)),
+    "cases:protection-edit": (_pk("protection"), ("GET", "POST")),
     # --- cases
     "cases:case-list": (NONE, ("GET",)),
     "cases:my-cases": (NONE, ("GET",)),
@@ -428,6 +461,12 @@ MATRIX: dict[str, tuple] = {
     "api:retrieval-request-complete": (_pk("retrieval"), ("POST",)),
     "api:retrieval-request-decline": (_pk("retrieval"), ("POST",)),
     "api:retrieval-request-cancel": (_pk("retrieval"), ("POST",)),
+    "api:indicator-list": (NONE, ("GET",)),
+    "api:indicator-detail": (lambda o: {"code": "patents_granted"}, ("GET",)),
+    "api:indicator-value-list": (NONE, ("GET",)),
+    "api:indicator-value-detail": (_pk("indicator_value"), ("GET",)),
+    "api:protection-action-list": (NONE, ("GET", "POST")),
+    "api:protection-action-detail": (_pk("protection"), ("GET", "PATCH", "PUT", "DELETE")),
     "api:notification-list": (NONE, ("GET",)),
     "api:notification-read-all": (NONE, ("POST",)),
     "api:notification-detail": (_pk("notification"), ("GET",)),
@@ -478,6 +517,13 @@ EXPECTED: dict[str, str] = {
     "alliance:collaboration-reciprocity GET": "302 403 200 200 403 200 200 403 403 403",
     "alliance:collaboration-reply POST": "302 404 200 200 404 200 200 404 404 404",
     "alliance:enterprise-list GET": "302 200 200 200 200 200 200 200 200 200",
+    "alliance:indicator-import GET": "302 403 200 403 403 403 403 403 403 403",
+    "alliance:indicator-import POST": "302 403 200 403 403 403 403 403 403 403",
+    "alliance:indicator-list GET": "302 403 200 200 200 200 200 200 200 200",
+    "alliance:indicator-value-create GET": "302 403 200 200 403 403 403 403 403 403",
+    "alliance:indicator-value-create POST": "302 403 200 200 403 403 403 403 403 403",
+    "alliance:indicator-value-edit GET": "302 404 200 200 403 403 403 403 403 403",
+    "alliance:indicator-value-edit POST": "302 404 200 200 403 403 403 403 403 403",
     "alliance:ip-create GET": "302 403 200 200 200 200 200 200 200 200",
     "alliance:ip-create POST": "302 403 200 200 200 200 200 200 200 200",
     "alliance:ip-list GET": "302 200 200 200 200 200 200 200 200 200",
@@ -543,6 +589,10 @@ EXPECTED: dict[str, str] = {
     "api:evidence-record-receipt GET": "403 404 200 200 200 200 404 404 200 200",
     "api:evidence-record-withdraw POST": "403 404 400 403 403 403 404 404 400 400",
     "api:evidence-verify GET": "400 400 400 400 400 400 400 400 400 400",
+    "api:indicator-detail GET": "403 404 200 200 200 200 200 200 200 200",
+    "api:indicator-list GET": "403 200 200 200 200 200 200 200 200 200",
+    "api:indicator-value-detail GET": "403 404 200 200 200 200 200 200 200 200",
+    "api:indicator-value-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:ip-right-detail GET": "403 404 200 200 200 200 200 200 200 200",
     "api:ip-right-detail PATCH": "403 404 200 200 200 200 200 200 200 200",
     "api:ip-right-list GET": "403 200 200 200 200 200 200 200 200 200",
@@ -597,6 +647,12 @@ EXPECTED: dict[str, str] = {
     "api:organization-detail PATCH": "403 404 200 200 403 403 403 403 200 403",
     "api:organization-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:organization-list POST": "403 403 400 400 400 400 400 400 403 400",
+    "api:protection-action-detail DELETE": "403 405 405 405 405 405 405 405 405 405",
+    "api:protection-action-detail GET": "403 404 200 404 404 404 404 404 200 404",
+    "api:protection-action-detail PATCH": "403 404 200 404 404 404 404 404 200 404",
+    "api:protection-action-detail PUT": "403 405 405 405 405 405 405 405 405 405",
+    "api:protection-action-list GET": "403 200 200 200 200 200 200 200 200 200",
+    "api:protection-action-list POST": "403 403 400 400 400 400 400 403 400 400",
     "api:redoc GET": "200 200 200 200 200 200 200 200 200 200",
     "api:region-detail GET": "403 200 200 200 200 200 200 200 200 200",
     "api:region-list GET": "403 200 200 200 200 200 200 200 200 200",
@@ -656,6 +712,13 @@ EXPECTED: dict[str, str] = {
     "cases:party-delete POST": "302 404 302 302 302 403 404 404 403 404",
     "cases:party-edit GET": "302 404 200 200 200 403 404 404 403 404",
     "cases:party-edit POST": "302 404 400 400 400 403 404 404 403 404",
+    "cases:protection-create GET": "302 403 200 200 200 200 200 403 200 200",
+    "cases:protection-create POST": "302 403 200 200 200 200 200 403 200 200",
+    "cases:protection-detail GET": "302 404 200 404 404 404 404 404 200 404",
+    "cases:protection-edit GET": "302 404 200 404 404 404 404 404 200 404",
+    "cases:protection-edit POST": "302 404 200 404 404 404 404 404 200 404",
+    "cases:protection-export GET": "302 400 400 400 400 400 400 400 400 400",
+    "cases:protection-list GET": "302 200 200 200 200 200 200 200 200 200",
     "cases:referral-action POST": "302 404 400 400 400 403 404 400 403 404",
     "cases:referral-detail GET": "302 404 200 200 200 200 404 200 200 404",
     "cases:referral-receive GET": "302 403 200 200 200 200 200 403 403 403",
