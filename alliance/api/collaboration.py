@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -40,7 +39,7 @@ from alliance import collaboration, selectors
 from alliance.filters_collaboration import CollaborationRequestFilterSet
 from alliance.forms_collaboration import check_reply_attachment
 from alliance.models import CollaborationReply, CollaborationRequest, Organization
-from zhangzhou_ip.core.api import model_perm
+from zhangzhou_ip.core.api import ERRORS, model_perm, responses
 
 Status = CollaborationRequest.Status
 Kind = CollaborationRequest.Kind
@@ -49,32 +48,8 @@ Kind = CollaborationRequest.Kind
 # --- schema helpers -----------------------------------------------------------------------------
 
 
-class CollaborationErrorSerializer(serializers.Serializer):
-    """What a refused action answers (400, 403 or 409): the message and its code."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-
-
-ERRORS = {
-    400: OpenApiResponse(
-        CollaborationErrorSerializer,
-        description='Invalid field (`{"field": ["message"]}`) or a condition not met '
-        '(`{"detail": "…", "code": "…"}`).',
-    ),
-    403: OpenApiResponse(CollaborationErrorSerializer, description="You may not do this."),
-    404: OpenApiResponse(description="No such object among those you may see."),
-    409: OpenApiResponse(
-        CollaborationErrorSerializer,
-        description="The request was changed by someone else since you read it (stale `version`).",
-    ),
-}
 WRITE_ERRORS = (400, 403, 404, 409)
 BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
-
-
-def responses(ok: Any, *codes: int, ok_status: int = 200) -> dict[int, Any]:
-    return {ok_status: ok, **{code: ERRORS[code] for code in codes}}
 
 
 def _values(choices: list[tuple[str, str]]) -> Any:

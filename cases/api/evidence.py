@@ -12,9 +12,10 @@ from rest_framework.response import Response
 
 from cases import services
 from cases.api import serializers as s
-from cases.api.errors import ERRORS, _responses
 from cases.evidence import cited_records
 from evidence.selectors import evidence_visible_to
+from zhangzhou_ip.core.api import ERRORS
+from zhangzhou_ip.core.api import responses as _responses
 from zhangzhou_ip.core.errors import PermissionDenied as DomainPermissionDenied
 
 

@@ -22,13 +22,13 @@ from alliance.models import Organization
 from cases import protection as policy
 from cases import services
 from cases.api.court.common import CaseRefSerializer, PlainChoiceField, _plain, _visible_cases
-from cases.api.errors import _responses
 from cases.api.serializers import OrganizationRefSerializer, UserRefSerializer, _request_user
 from cases.api.sharing import _Reader
 from cases.api.views import _ServiceChecksPermissions
 from cases.filters_protection import ProtectionActionFilterSet
 from cases.models import MediationCase, ProtectionAction
 from evidence.models import EvidenceRecord
+from zhangzhou_ip.core.api import responses as _responses
 
 Kind, Outcome = ProtectionAction.Kind, ProtectionAction.Outcome
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}

@@ -87,13 +87,6 @@ class UserRefSerializer(serializers.ModelSerializer):
         return obj.get_full_name() or obj.get_username()
 
 
-class DomainErrorSerializer(serializers.Serializer):
-    """What a refused action answers (400, 403 or 409): the message and its code."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-
-
 # --- cases ------------------------------------------------------------------------------------
 
 

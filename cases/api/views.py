@@ -27,7 +27,6 @@ from rest_framework.response import Response
 
 from cases import selectors, services
 from cases.api import serializers as s
-from cases.api.errors import ERRORS, _responses
 from cases.api.evidence import CaseEvidenceActions
 from cases.choices import TRANSITION_LABELS, TRANSITIONS, PartyRole, Status
 from cases.filters import MediationCaseFilterSet
@@ -40,7 +39,8 @@ from cases.models import (
     MediationSession,
     Party,
 )
-from zhangzhou_ip.core.api import model_perm
+from zhangzhou_ip.core.api import ERRORS, model_perm
+from zhangzhou_ip.core.api import responses as _responses
 
 # The ``mediator`` filter takes a user id; its method in cases/filters.py has no type hint
 # from which the schema could say so.

@@ -18,7 +18,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -33,7 +32,7 @@ from alliance.selectors import organization_visible_to
 from evidence import retrieval, selectors
 from evidence.filters import RetrievalRequestFilterSet
 from evidence.models import EvidenceRecord, RetrievalEvent, RetrievalRequest
-from zhangzhou_ip.core.api import model_perm
+from zhangzhou_ip.core.api import model_perm, responses
 
 Status = RetrievalRequest.Status
 Kind = RetrievalRequest.Kind
@@ -42,31 +41,7 @@ Kind = RetrievalRequest.Kind
 # --- schema helpers -----------------------------------------------------------------------------
 
 
-class RetrievalErrorSerializer(serializers.Serializer):
-    """What a refused action answers (400, 403 or 409): the message and its code."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-
-
-ERRORS = {
-    400: OpenApiResponse(
-        RetrievalErrorSerializer,
-        description='Invalid field (`{"field": ["message"]}`) or a condition not met '
-        '(`{"detail": "…", "code": "…"}`).',
-    ),
-    403: OpenApiResponse(RetrievalErrorSerializer, description="You may not do this."),
-    404: OpenApiResponse(description="No such request among those you may see."),
-    409: OpenApiResponse(
-        RetrievalErrorSerializer,
-        description="The request was changed by someone else since you read it (stale `version`).",
-    ),
-}
 WRITE_ERRORS = (400, 403, 404, 409)
-
-
-def responses(ok: Any, *codes: int, ok_status: int = 200) -> dict[int, Any]:
-    return {ok_status: ok, **{code: ERRORS[code] for code in codes}}
 
 
 def _values(choices: list[tuple[str, str]]) -> Any:

@@ -49,20 +49,6 @@ class EvidenceUserSerializer(serializers.ModelSerializer):
         return obj.get_full_name() or obj.get_username()
 
 
-class EvidenceErrorSerializer(serializers.Serializer):
-    """What a refused action answers: the message and its code."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-
-
-class UploadTooLargeSerializer(serializers.Serializer):
-    """The 413 answer when an upload was stopped at the size limit."""
-
-    file = serializers.ListField(child=serializers.CharField())
-    limit_bytes = serializers.IntegerField()
-
-
 # --- records ----------------------------------------------------------------------------------
 
 

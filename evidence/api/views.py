@@ -40,7 +40,8 @@ from evidence.filters import EvidenceRecordFilterSet
 from evidence.keys import public_key
 from evidence.models import AccessEvent, EvidenceRecord
 from evidence.throttles import VerifyRateThrottle
-from zhangzhou_ip.core.api import model_perm
+from zhangzhou_ip.core.api import ERRORS, model_perm
+from zhangzhou_ip.core.api import responses as _responses
 from zhangzhou_ip.core.errors import DomainError
 from zhangzhou_ip.core.errors import PermissionDenied as DomainPermissionDenied
 from zhangzhou_ip.core.uploads import too_large_message
@@ -69,22 +70,6 @@ FIELD_OF_CODE = {
     "reason": "reason",
 }
 
-ERRORS = {
-    400: OpenApiResponse(
-        s.EvidenceErrorSerializer,
-        description='Invalid field (`{"field": ["message"], "code": "…"}`) or a condition not '
-        'met (`{"detail": "…", "code": "…"}`).',
-    ),
-    403: OpenApiResponse(s.EvidenceErrorSerializer, description="You may not do this."),
-    404: OpenApiResponse(description="No such record among those you may see."),
-    413: OpenApiResponse(
-        s.UploadTooLargeSerializer,
-        description="The file is larger than EVIDENCE_MAX_UPLOAD_BYTES; nothing was stored.",
-    ),
-    429: OpenApiResponse(
-        s.EvidenceErrorSerializer, description="Too many verifications; wait and try again."
-    ),
-}
 
 REASON_PARAMETER = OpenApiParameter(
     "reason",
@@ -92,10 +77,6 @@ REASON_PARAMETER = OpenApiParameter(
     description="Why you access the record (kept in its chain of custody, at most 200 characters).",
     required=False,
 )
-
-
-def _responses(ok: Any, *codes: int, ok_status: int = 200) -> dict[Any, Any]:
-    return {ok_status: ok, **{code: ERRORS[code] for code in codes}}
 
 
 def _field_error(exc: DjangoValidationError) -> DjangoValidationError:

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, filters, pagination, permissions
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, filters, pagination, permissions, serializers
 from rest_framework.response import Response
 
 # Query parameters every list endpoint understands besides its FilterSet's.
@@ -139,3 +140,46 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
     from rest_framework.views import exception_handler as drf_exception_handler
 
     return drf_exception_handler(exc, context)
+
+
+# --- how every app documents its error answers (drf-spectacular) ------------------------------
+
+
+class DomainErrorSerializer(serializers.Serializer):
+    """What a refused action answers (400, 403, 409, 429): the message and its code."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class UploadTooLargeSerializer(serializers.Serializer):
+    """The 413 answer of ``core.uploads.UploadLimitMiddleware``."""
+
+    file = serializers.ListField(child=serializers.CharField())
+    limit_bytes = serializers.IntegerField()
+
+
+ERRORS: dict[int, OpenApiResponse] = {
+    400: OpenApiResponse(
+        DomainErrorSerializer,
+        description='Invalid field (`{"field": ["message"]}`) or a condition not met '
+        '(`{"detail": "…", "code": "…"}`).',
+    ),
+    403: OpenApiResponse(DomainErrorSerializer, description="You may not do this."),
+    404: OpenApiResponse(description="No such object among those you may see."),
+    409: OpenApiResponse(
+        DomainErrorSerializer,
+        description="The object is not in a state that allows this, or it was changed by "
+        "someone else since you read it (stale `version`).",
+    ),
+    413: OpenApiResponse(
+        UploadTooLargeSerializer,
+        description="The file is larger than the upload limit; nothing was stored.",
+    ),
+    429: OpenApiResponse(DomainErrorSerializer, description="Too many requests; wait and retry."),
+}
+
+
+def responses(ok: Any, *codes: int, ok_status: int = 200) -> dict[Any, Any]:
+    """``@extend_schema(responses=…)``: the success answer plus the listed error answers."""
+    return {ok_status: ok, **{code: ERRORS[code] for code in codes}}
