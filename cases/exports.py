@@ -4,30 +4,21 @@ numbers are never exported."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
-from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from cases.choices import DisputeType, MediationKind, PartyRole, Source, Status
 from cases.models import CaseAssignment, MediationCase, Party
+from zhangzhou_ip.core import exports as core_exports
+from zhangzhou_ip.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, Value
 from zhangzhou_ip.core.templatetags.people import person_name
 
-Value = str | Decimal | dt.date | None
+__all__ = ["CSV_CONTENT_TYPE", "XLSX_CONTENT_TYPE", "CaseExport", "csv_lines", "xlsx_bytes"]
 
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Excel opens a UTF-8 CSV as UTF-8 (and shows Chinese correctly) only with a byte-order mark.
-BOM = "\ufeff"
 CHUNK_SIZE = 500
-# A cell starting with one of these is a formula to spreadsheet programs (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_queryset(queryset: QuerySet[MediationCase]) -> QuerySet[MediationCase]:
@@ -120,58 +111,13 @@ class CaseExport:
             yield self.row(case)
 
 
-def _csv_text(value: Value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    """A file-like object whose ``write`` hands the line back to the generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(export: CaseExport, queryset: QuerySet[MediationCase]) -> Iterator[str]:
     """The CSV, line by line, starting with the byte-order mark and the header row."""
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(export.headers)
-    for row in export.rows(queryset):
-        yield writer.writerow([_csv_text(value) for value in row])
-
-
-def _xlsx_cell(sheet, value: Value) -> WriteOnlyCell:
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "#,##0.00"
-        return cell
-    if isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # text, never a formula
-    return cell
+    return core_exports.csv_lines(export.headers, export.rows(queryset))
 
 
 def xlsx_bytes(export: CaseExport, queryset: QuerySet[MediationCase]) -> bytes:
-    """The workbook (one sheet), written row by row with openpyxl's write-only mode."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Cases")[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append(export.headers)
-    for row in export.rows(queryset):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return core_exports.xlsx_bytes(_("Cases"), export.headers, export.rows(queryset))
 
 
 def export_filename(extension: str, today: dt.date) -> str:

@@ -1,20 +1,19 @@
 """CSV and XLSX exports of the protection-action list: exactly the rows the list shows (the
-caller passes the filtered, visible queryset). The CSV writer, cell formats and formula
-guard are those of the case export (``cases/exports.py``)."""
+caller passes the filtered, visible queryset), written by ``zhangzhou_ip/core/exports.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-from cases.exports import CHUNK_SIZE, Value, _xlsx_cell
+from cases.exports import CHUNK_SIZE
 from cases.models import ProtectionAction
 from evidence.models import EvidenceRecord
+from zhangzhou_ip.core import exports as core_exports
+from zhangzhou_ip.core.exports import Value
 from zhangzhou_ip.core.templatetags.people import person_name
 
 
@@ -92,15 +91,7 @@ class ProtectionExport:
 
 
 def xlsx_bytes(export: ProtectionExport, queryset: QuerySet[ProtectionAction]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Protection actions")[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append(export.headers)
-    for row in export.rows(queryset):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return core_exports.xlsx_bytes(_("Protection actions"), export.headers, export.rows(queryset))
 
 
 def export_filename(extension: str, today: dt.date) -> str:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
 import datetime as dt
-import io
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -33,8 +31,6 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from evidence import documents, ledger, receipts, services
 from evidence.filters import EvidenceRecordFilterSet
@@ -46,6 +42,7 @@ from evidence.throttles import allow_verification
 from evidence.tlog import merkle
 from evidence.tlog.leaf import LeafError, parse_leaf
 from evidence.tlog.note import NoteError, Verifier, open_checkpoint
+from zhangzhou_ip.core import exports
 from zhangzhou_ip.core.uploads import too_large_message
 from zhangzhou_ip.core.views import FilteredListView
 
@@ -64,10 +61,6 @@ SORT_FIELDS: dict[str, tuple[str, ...]] = {
 DEFAULT_SORT = "-deposited_at"
 
 EXPORT_FORMATS = ("csv", "xlsx")
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BOM = "\ufeff"  # Excel reads a UTF-8 CSV as UTF-8 (and shows Chinese) only with it
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # a formula to spreadsheets: CSV injection
 NOT_FILTERS = ("page", "page_size", "format")
 
 
@@ -158,13 +151,12 @@ class RecordListView(FilteredListView):
         export = RecordExport()
         filename = f"evidence-{timezone.localdate().isoformat()}.{fmt}"
         if fmt == "csv":
-            response = HttpResponse(export.csv_text(records), content_type=CSV_CONTENT_TYPE)
+            response = HttpResponse(export.csv_text(records), content_type=exports.CSV_CONTENT_TYPE)
         else:
-            response = HttpResponse(export.xlsx_bytes(records), content_type=XLSX_CONTENT_TYPE)
+            response = HttpResponse(
+                export.xlsx_bytes(records), content_type=exports.XLSX_CONTENT_TYPE
+            )
         return _attachment(response, filename)
-
-
-ExportValue = str | int | dt.datetime | None
 
 
 class RecordExport:
@@ -193,7 +185,7 @@ class RecordExport:
         self.kinds = {value: str(label) for value, label in EvidenceRecord.Kind.choices}
         self.categories = {value: str(label) for value, label in Category.choices}
 
-    def row(self, record: EvidenceRecord) -> list[ExportValue]:
+    def row(self, record: EvidenceRecord) -> list[exports.Value]:
         withdrawal = getattr(record, "withdrawal", None)
         return [
             record.number,
@@ -215,50 +207,19 @@ class RecordExport:
             record.corrects.number if record.corrects_id else "",
         ]
 
-    def rows(self, records: Iterable[EvidenceRecord]) -> Iterable[list[ExportValue]]:
+    def rows(self, records: Iterable[EvidenceRecord]) -> Iterable[list[exports.Value]]:
         return (self.row(record) for record in records)
 
     def csv_text(self, records: Iterable[EvidenceRecord]) -> str:
-        buffer = io.StringIO()
-        buffer.write(BOM)
-        writer = csv.writer(buffer)
-        writer.writerow(self.headers)
-        for row in self.rows(records):
-            writer.writerow([_csv_text(value) for value in row])
-        return buffer.getvalue()
+        return "".join(exports.csv_lines(self.headers, self.rows(records)))
 
     def xlsx_bytes(self, records: Iterable[EvidenceRecord]) -> bytes:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=_("Evidence")[:31])
-        sheet.freeze_panes = "A2"
-        sheet.append(self.headers)
-        for row in self.rows(records):
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
-                if isinstance(value, dt.datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
-                elif isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
-                cells.append(cell)
-            sheet.append(cells)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+        return exports.xlsx_bytes(_("Evidence"), self.headers, self.rows(records))
 
 
 def _local(value: dt.datetime | None) -> dt.datetime | None:
     """Beijing wall-clock time without a zone (spreadsheets cannot store zones)."""
     return timezone.localtime(value).replace(tzinfo=None) if value else None
-
-
-def _csv_text(value: ExportValue) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 # --- deposit ------------------------------------------------------------------------------
