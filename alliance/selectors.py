@@ -57,15 +57,19 @@ def clear_membership_cache(user: User) -> None:
         del user._alliance_memberships
 
 
-def organization_ids_of(user: User, *, roles: tuple[str, ...] = STAFF_ROLES) -> set[int]:
-    """Organisations where the user holds one of ``roles``."""
-    return {org for org, _kind, role in _memberships(user) if role in roles}
-
-
-def organization_ids_of_kind(user: User, kind: str) -> set[int]:
-    """Organisations of ``kind`` where the user holds any role (e.g. the service points a
-    user staffs, the enterprises a user belongs to)."""
-    return {org for org, org_kind, _role in _memberships(user) if org_kind == kind}
+def organization_ids_of(
+    user: User,
+    *,
+    roles: tuple[str, ...] = STAFF_ROLES,
+    kinds: tuple[str, ...] | None = None,
+) -> set[int]:
+    """Organisations where the user holds one of ``roles`` — of the given ``kinds`` only,
+    when given (e.g. the service points a user staffs, the enterprises a user belongs to)."""
+    return {
+        org
+        for org, kind, role in _memberships(user)
+        if role in roles and (kinds is None or kind in kinds)
+    }
 
 
 def is_alliance_staff(user: User) -> bool:

@@ -31,25 +31,19 @@ from cases.selectors import _ancestor_admin_q, case_full_visible_to
 
 Role = Membership.Role
 #: Roles that act for an organisation (a viewer only reads).
-ACTING_ROLES = (Role.ADMIN, Role.MEDIATOR, Role.CLERK, Role.LIAISON)
+ACTING_ROLES = alliance_selectors.ACTING_ROLES
 
 
 def enterprises_of(user, *, roles: tuple[str, ...] = alliance_selectors.STAFF_ROLES) -> set[int]:
     """Enterprises where the user holds one of ``roles``."""
-    return {
-        org
-        for org, kind, role in alliance_selectors._memberships(user)
-        if kind == Organization.Kind.ENTERPRISE and role in roles
-    }
+    return alliance_selectors.organization_ids_of(
+        user, roles=roles, kinds=(Organization.Kind.ENTERPRISE,)
+    )
 
 
 def helper_orgs_of(user, *, roles: tuple[str, ...] = ACTING_ROLES) -> set[int]:
     """Bureaus, committees, protection centres and service points where the user acts."""
-    return {
-        org
-        for org, kind, role in alliance_selectors._memberships(user)
-        if kind in HELPER_KINDS and role in roles
-    }
+    return alliance_selectors.organization_ids_of(user, roles=roles, kinds=HELPER_KINDS)
 
 
 # --- selectors -------------------------------------------------------------------------------

@@ -50,11 +50,7 @@ def _ancestor_admin_q(admin_of: set[int], prefix: str) -> Q:
 
 
 def enterprise_ids_of(user) -> set[int]:
-    return {
-        org
-        for org, kind, _role in alliance_selectors._memberships(user)
-        if kind == Organization.Kind.ENTERPRISE
-    }
+    return alliance_selectors.organization_ids_of(user, kinds=(Organization.Kind.ENTERPRISE,))
 
 
 def _staff_q(user) -> Q | None:
@@ -72,11 +68,7 @@ def _staff_q(user) -> Q | None:
 
 def court_ids_of(user) -> set[int]:
     """Courts where the user holds a role (court liaisons)."""
-    return {
-        org
-        for org, kind, _role in alliance_selectors._memberships(user)
-        if kind == Organization.Kind.COURT
-    }
+    return alliance_selectors.organization_ids_of(user, kinds=(Organization.Kind.COURT,))
 
 
 def _party_q(user) -> Q | None:

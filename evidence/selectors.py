@@ -16,7 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from alliance.models import Organization
-from alliance.selectors import organization_ids_of_kind
+from alliance.selectors import organization_ids_of
 from evidence import visibility
 from evidence.models import AccessEvent, Checkpoint, EvidenceRecord, RetrievalRequest
 
@@ -26,12 +26,12 @@ Kind = Organization.Kind
 
 def point_ids_of(user: User) -> set[int]:
     """Service points the user staffs."""
-    return organization_ids_of_kind(user, Kind.SERVICE_POINT)
+    return organization_ids_of(user, kinds=(Kind.SERVICE_POINT,))
 
 
 def enterprise_ids_of(user: User) -> set[int]:
     """Enterprises the user belongs to."""
-    return organization_ids_of_kind(user, Kind.ENTERPRISE)
+    return organization_ids_of(user, kinds=(Kind.ENTERPRISE,))
 
 
 def is_superuser(user: User) -> bool:
