@@ -43,7 +43,7 @@ from evidence.tlog import merkle
 from evidence.tlog.leaf import LeafError, parse_leaf
 from evidence.tlog.note import NoteError, Verifier, open_checkpoint
 from zhangzhou_ip.core import exports
-from zhangzhou_ip.core.uploads import too_large_message
+from zhangzhou_ip.core.uploads import refused_upload_response
 from zhangzhou_ip.core.views import FilteredListView
 
 Action = AccessEvent.Action
@@ -272,10 +272,9 @@ class DepositView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = DepositForm(request.POST, request.FILES, user=request.user)  # parses the body
-        limit = getattr(request, "upload_refused_limit", None)
-        if limit is not None:
-            # The upload was stopped at the limit: deposit nothing, not even text sent with it.
-            return render(request, "413.html", {"message": too_large_message(limit)}, status=413)
+        refused = refused_upload_response(request)
+        if refused is not None:  # deposit nothing, not even text sent with the oversized file
+            return refused
         if not form.is_valid():
             return self.render_form(form, form.cleaned_data.get("corrects"))
         try:

@@ -44,7 +44,7 @@ from zhangzhou_ip.core.api import ERRORS, model_perm
 from zhangzhou_ip.core.api import responses as _responses
 from zhangzhou_ip.core.errors import DomainError
 from zhangzhou_ip.core.errors import PermissionDenied as DomainPermissionDenied
-from zhangzhou_ip.core.uploads import too_large_message
+from zhangzhou_ip.core.uploads import refused_upload_response
 
 Action = AccessEvent.Action
 
@@ -216,13 +216,9 @@ class EvidenceRecordViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = request.data  # parses the upload (hashed and size-checked as it streams)
-        limit = getattr(request._request, "upload_refused_limit", None)
-        if limit is not None:
-            # Stopped at the limit: refuse before any field is looked at, so nothing is kept.
-            return Response(
-                {"file": [too_large_message(limit)], "limit_bytes": limit},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+        refused = refused_upload_response(request._request)
+        if refused is not None:  # refuse before any field is looked at, so nothing is kept
+            return refused
         serializer = self.get_serializer(data=data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)

@@ -105,6 +105,20 @@ def too_large_message(limit: int) -> str:
     }
 
 
+def refused_upload_response(request: HttpRequest) -> HttpResponse | None:
+    """The 413 answer when this request's upload was stopped at its limit, else None.
+
+    A view that would act on the other fields of the same request (a text deposit sent with an
+    oversized file) asks first, so nothing is kept; the middleware answers for all others."""
+    limit = getattr(request, "upload_refused_limit", None)
+    if limit is None:
+        return None
+    message = too_large_message(limit)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"file": [message], "limit_bytes": limit}, status=413)
+    return render(request, "413.html", {"message": message}, status=413)
+
+
 class UploadLimitMiddleware:
     """Answer 413 when an upload was stopped at its limit, whatever the view said (a view that
     never saw the file would otherwise answer "this field is required" or a CSRF failure)."""
@@ -114,13 +128,9 @@ class UploadLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        limit = getattr(request, "upload_refused_limit", None)
-        if limit is None or response.status_code == 413:
+        if response.status_code == 413:
             return response
-        message = too_large_message(limit)
-        if request.path.startswith("/api/"):
-            return JsonResponse({"file": [message], "limit_bytes": limit}, status=413)
-        return render(request, "413.html", {"message": message}, status=413)
+        return refused_upload_response(request) or response
 
 
 # What the first bytes of an allowed document must be, by extension.
