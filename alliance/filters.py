@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from alliance import selectors
 from alliance.models import IntellectualProperty, Membership, Organization, Region
@@ -17,7 +18,8 @@ def _user(request):
     return getattr(request, "user", None)
 
 
-def _visible_regions(request):
+def visible_regions(request):
+    """The province and city choices of every ``region`` filter (FilterSets of all apps)."""
     user = _user(request)
     if user is None:
         return Region.objects.none()
@@ -31,17 +33,31 @@ def _visible_organizations(request):
     return selectors.organization_visible_to(user)
 
 
+class RegionFilter(django_filters.ModelChoiceFilter):
+    """A province or city, by its code, and everything below it. ``paths`` name the region
+    fields to test (several: any of them matches — both sides of a collaboration request)."""
+
+    def __init__(self, *, paths: tuple[str, ...], label=None, **kwargs) -> None:
+        self.paths = paths
+        super().__init__(
+            label=label or _("Region"), queryset=visible_regions, to_field_name="code", **kwargs
+        )
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        match = Q()
+        for path in self.paths:
+            match |= selectors.within_region_q(value, path)
+        return qs.filter(match)
+
+
 class OrganizationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_q", help_text=_("Name, short name or USCC")
     )
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=Organization.Kind.choices)
-    region = django_filters.ModelChoiceFilter(
-        label=_("Region"),
-        queryset=_visible_regions,
-        method="filter_region",
-        to_field_name="code",
-    )
+    region = RegionFilter(paths=("region",))
     is_member = django_filters.BooleanFilter(
         label=_("Alliance member"),
         field_name="alliance_joined_on",
@@ -72,14 +88,6 @@ class OrganizationFilterSet(django_filters.FilterSet):
         if code:
             q |= Q(uscc__startswith=code)
         return queryset.filter(q)
-
-    def filter_region(self, queryset, name, value):
-        """A province or city includes the organisations of the regions below it."""
-        if value is None:
-            return queryset
-        return queryset.filter(
-            Q(region=value) | Q(region__parent=value) | Q(region__parent__parent=value)
-        )
 
 
 class RegionFilterSet(django_filters.FilterSet):

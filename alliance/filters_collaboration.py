@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alliance import selectors
+from alliance.filters import RegionFilter
 from alliance.models import CollaborationRequest, Organization
 from zhangzhou_ip.core.forms import YesNoAnySelect
 
@@ -44,6 +45,17 @@ class CollaborationRequestFilterSet(django_filters.FilterSet):
     counterpart = django_filters.ModelChoiceFilter(
         label=_("Counterpart"), queryset=_counterparts, method="filter_counterpart"
     )
+    organization = django_filters.ModelChoiceFilter(
+        label=_("Organisation (either side)"),
+        queryset=_counterparts,
+        method="filter_organization",
+    )
+    from_organization = django_filters.ModelChoiceFilter(label=_("Sent by"), queryset=_counterparts)
+    to_organization = django_filters.ModelChoiceFilter(label=_("Sent to"), queryset=_counterparts)
+    region = RegionFilter(
+        paths=("from_organization__region", "to_organization__region"),
+        label=_("Region (either side)"),
+    )
     sent = django_filters.DateFromToRangeFilter(label=_("Sent between"), field_name="sent_on")
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"), method="filter_overdue", widget=YesNoAnySelect
@@ -51,7 +63,10 @@ class CollaborationRequestFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CollaborationRequest
-        fields = ["q", "status", "kind", "counterpart", "sent", "overdue"]
+        fields = [
+            "q", "status", "kind", "counterpart", "organization", "from_organization",
+            "to_organization", "region", "sent", "overdue",
+        ]  # fmt: skip
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -70,6 +85,12 @@ class CollaborationRequestFilterSet(django_filters.FilterSet):
             Q(from_organization=value, to_organization__in=own)
             | Q(to_organization=value, from_organization__in=own)
         )
+
+    def filter_organization(self, queryset: QuerySet, name: str, value: Organization | None):
+        """Requests sent or received by ``value`` (the statistics' organisation filter)."""
+        if value is None:
+            return queryset
+        return queryset.filter(Q(from_organization=value) | Q(to_organization=value))
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -157,6 +157,16 @@ def region_visible_to(user: User) -> QuerySet[Region]:
     return Region.objects.select_related("parent")
 
 
+def within_region_q(region: Region, path: str = "region") -> Q:
+    """Rows whose region at ``path`` is ``region`` or lies below it (a province holds its
+    cities and their districts; a city its districts). Regions nest at most three deep."""
+    return (
+        Q(**{path: region})
+        | Q(**{f"{path}__parent": region})
+        | Q(**{f"{path}__parent__parent": region})
+    )
+
+
 def member_organizations() -> QuerySet[Organization]:
     """Alliance members: organisations with a joining date."""
     return Organization.objects.filter(alliance_joined_on__isnull=False, is_active=True)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from alliance import selectors as alliance_selectors
+from alliance.filters import RegionFilter
 from alliance.models import Membership, Organization
 from alliance.validators import normalize_patent_number, normalize_uscc
 from cases.choices import DisputeType, MediationKind, Source, Status
-from cases.models import CaseRight, CaseShare, MediationCase, Party
+from cases.models import Agreement, CaseRight, CaseShare, MediationCase, Party
 from zhangzhou_ip.core.forms import YesNoAnySelect
 
 
@@ -51,6 +53,26 @@ def _mediators(request):
     return users.distinct().order_by("last_name", "first_name", "username")
 
 
+class Outcome(models.TextChoices):
+    """How a case ended (its status alone does not say: a closed case was settled or failed)."""
+
+    SETTLED = "settled", _("Settled (agreement signed)")
+    FAILED = "failed", _("Mediation failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DECLINED = "declined", _("Declined")
+
+
+def outcome_q(outcome: str) -> Q:
+    """Settled: the agreement is signed and the case settled (or closed after it). Failed:
+    failed, or closed without a signed agreement. The statistics count with the same Q."""
+    signed = Exists(Agreement.objects.filter(case=OuterRef("pk"), signed_on__isnull=False))
+    if outcome == Outcome.SETTLED:
+        return Q(signed, status__in=[Status.SETTLED, Status.CLOSED])
+    if outcome == Outcome.FAILED:
+        return Q(status=Status.FAILED) | (Q(status=Status.CLOSED) & ~Q(signed))
+    return Q(status=outcome)
+
+
 class MediationCaseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -67,6 +89,7 @@ class MediationCaseFilterSet(django_filters.FilterSet):
     mediator = django_filters.ModelChoiceFilter(
         label=_("Mediator"), queryset=_mediators, method="filter_mediator"
     )
+    region = RegionFilter(paths=("handling_organization__region",), label=_("Region (handling)"))
     is_cross_region = django_filters.BooleanFilter(label=_("Cross-region"), widget=YesNoAnySelect)
     coordinated = django_filters.BooleanFilter(
         label=_("Coordinated with another member"),
@@ -82,12 +105,19 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         label=_("Received between"), field_name="received_on"
     )
     closed = django_filters.DateFromToRangeFilter(label=_("Closed between"), field_name="closed_on")
+    outcome = django_filters.ChoiceFilter(
+        label=_("Outcome"), choices=Outcome.choices, method="filter_outcome"
+    )
+    settled = django_filters.DateFromToRangeFilter(
+        label=_("Agreement signed between"), field_name="agreement__signed_on"
+    )
 
     class Meta:
         model = MediationCase
         fields = [
             "q", "status", "dispute_type", "handling_organization", "mediator",
-            "is_cross_region", "coordinated", "source", "mediation_kind", "received", "closed",
+            "region", "is_cross_region", "coordinated", "source", "mediation_kind", "received",
+            "closed", "outcome", "settled",
         ]  # fmt: skip
 
     def filter_q(self, queryset, name, value):
@@ -108,6 +138,9 @@ class MediationCaseFilterSet(django_filters.FilterSet):
             | Q(Exists(party))
             | Q(Exists(right))
         )
+
+    def filter_outcome(self, queryset, name, value):
+        return queryset.filter(outcome_q(value)) if value else queryset
 
     def filter_coordinated(self, queryset, name, value):
         """A case counts once however many members took part (issue 5 part 4)."""

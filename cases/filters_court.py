@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alliance.filters import RegionFilter
 from alliance.models import Organization
 from cases.models import CourtReferral, JudicialConfirmation
 from zhangzhou_ip.core.forms import YesNoAnySelect
@@ -34,6 +35,17 @@ def _confirmation_courts(request) -> QuerySet[Organization]:
 
 def _referral_courts(request) -> QuerySet[Organization]:
     return _courts_of(request, "referral_visible_to")
+
+
+def _handling_organizations(request) -> QuerySet[Organization]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    from cases.selectors import case_visible_to
+
+    return Organization.objects.filter(
+        pk__in=case_visible_to(user).order_by().values("handling_organization")
+    ).order_by("name")
 
 
 def confirmation_overdue_q(today) -> Q:
@@ -78,6 +90,14 @@ class JudicialConfirmationFilterSet(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=CStatus.choices)
     court = django_filters.ModelChoiceFilter(label=_("Court"), queryset=_confirmation_courts)
+    handling_organization = django_filters.ModelChoiceFilter(
+        label=_("Handling organisation"),
+        queryset=_handling_organizations,
+        field_name="case__handling_organization",
+    )
+    region = RegionFilter(
+        paths=("case__handling_organization__region",), label=_("Region (handling)")
+    )
     is_remote = django_filters.BooleanFilter(label=_("Remote (异地)"), widget=YesNoAnySelect)
     basis = django_filters.ChoiceFilter(
         label=_("Legal basis"), choices=JudicialConfirmation.Basis.choices
@@ -97,8 +117,8 @@ class JudicialConfirmationFilterSet(django_filters.FilterSet):
     class Meta:
         model = JudicialConfirmation
         fields = [
-            "q", "status", "court", "is_remote", "basis", "filed", "accepted", "ruling",
-            "overdue",
+            "q", "status", "court", "handling_organization", "region", "is_remote", "basis",
+            "filed", "accepted", "ruling", "overdue",
         ]  # fmt: skip
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -120,6 +140,14 @@ class CourtReferralFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(label=_("Kind"), choices=CourtReferral.Kind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CourtReferral.Status.choices)
     court = django_filters.ModelChoiceFilter(label=_("Court"), queryset=_referral_courts)
+    handling_organization = django_filters.ModelChoiceFilter(
+        label=_("Handling organisation"),
+        queryset=_handling_organizations,
+        field_name="case__handling_organization",
+    )
+    region = RegionFilter(
+        paths=("case__handling_organization__region",), label=_("Region (handling)")
+    )
     referred = django_filters.DateFromToRangeFilter(
         label=_("Referred between"), field_name="referred_on"
     )
@@ -132,7 +160,10 @@ class CourtReferralFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CourtReferral
-        fields = ["q", "direction", "kind", "status", "court", "referred", "overdue"]
+        fields = [
+            "q", "direction", "kind", "status", "court", "handling_organization", "region",
+            "referred", "overdue",
+        ]  # fmt: skip
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return _search(queryset, value, "court_reference")

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from alliance.filters import RegionFilter
 from alliance.models import Organization
 from alliance.validators import normalize_uscc
 from cases.models import ProtectionAction
@@ -59,6 +60,7 @@ class ProtectionActionFilterSet(django_filters.FilterSet):
     )
     enterprise = django_filters.ModelChoiceFilter(label=_("Enterprise"), queryset=_enterprises)
     handled_by = django_filters.ModelChoiceFilter(label=_("Helped by"), queryset=_helpers)
+    region = RegionFilter(paths=("enterprise__region",), label=_("Region (enterprise)"))
     year = django_filters.NumberFilter(
         label=_("Year started"), field_name="started_on", lookup_expr="year", min_value=1900
     )
@@ -76,8 +78,8 @@ class ProtectionActionFilterSet(django_filters.FilterSet):
         model = ProtectionAction
         form = ProtectionActionFilterForm
         fields = [
-            "q", "kind", "outcome", "enterprise", "handled_by", "year", "started", "concluded",
-            "has_case",
+            "q", "kind", "outcome", "enterprise", "handled_by", "region", "year", "started",
+            "concluded", "has_case",
         ]  # fmt: skip
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
+from alliance.filters import RegionFilter
 from alliance.models import Organization
 from evidence.models import Category, EvidenceRecord, RetrievalRequest
 from evidence.selectors import evidence_visible_to, retrieval_visible_to
@@ -31,6 +36,25 @@ def _points(request):
     ).order_by("name")
 
 
+class LocalDateFilter(django_filters.DateFilter):
+    """A date in Beijing time against a timestamp column, as a half-open range of aware
+    datetimes: ``from`` = at or after that day's midnight, ``until`` = before the next day's.
+    Same rows as ``__date__gte/lte``, but the database can use the column's index (a
+    ``::date`` cast or SQLite's per-row function cannot)."""
+
+    def __init__(self, *, bound: str, **kwargs) -> None:
+        self.bound = bound
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        day = value if self.bound == "from" else value + dt.timedelta(days=1)
+        midnight = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        lookup = "gte" if self.bound == "from" else "lt"
+        return qs.filter(**{f"{self.field_name}__{lookup}": midnight})
+
+
 class EvidenceRecordFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -41,11 +65,12 @@ class EvidenceRecordFilterSet(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(label=_("Category"), choices=Category.choices)
     depositor = django_filters.ModelChoiceFilter(label=_("Depositor"), queryset=_depositors)
     service_point = django_filters.ModelChoiceFilter(label=_("Service point"), queryset=_points)
-    deposited_after = django_filters.DateFilter(
-        label=_("Deposited from"), field_name="deposited_at", lookup_expr="date__gte"
+    region = RegionFilter(paths=("depositor__region",), label=_("Region (depositor)"))
+    deposited_after = LocalDateFilter(
+        label=_("Deposited from"), field_name="deposited_at", bound="from"
     )
-    deposited_before = django_filters.DateFilter(
-        label=_("Deposited until"), field_name="deposited_at", lookup_expr="date__lte"
+    deposited_before = LocalDateFilter(
+        label=_("Deposited until"), field_name="deposited_at", bound="until"
     )
     sha256 = django_filters.CharFilter(label=_("SHA-256"), method="filter_sha256")
     withdrawn = django_filters.BooleanFilter(
@@ -95,6 +120,13 @@ class RetrievalRequestFilterSet(django_filters.FilterSet):
     )
     service_point = django_filters.ModelChoiceFilter(
         label=_("Service point"), queryset=lambda request: _request_orgs(request, "service_point")
+    )
+    region = RegionFilter(paths=("enterprise__region",), label=_("Region (enterprise)"))
+    requested_after = LocalDateFilter(
+        label=_("Requested from"), field_name="created_at", bound="from"
+    )
+    requested_before = LocalDateFilter(
+        label=_("Requested until"), field_name="created_at", bound="until"
     )
 
     class Meta:
