@@ -36,7 +36,7 @@ from alliance.forms_collaboration import (
 from alliance.models import CollaborationRequest
 from alliance.reciprocity import may_see_reciprocity, reciprocity_board
 from zhangzhou_ip.core.errors import ConflictError
-from zhangzhou_ip.core.views import FilteredListView
+from zhangzhou_ip.core.views import ExportMixin, FilteredListView
 
 ACTION_SERVICES = {
     "accept": collaboration.collaboration_accept,
@@ -69,7 +69,7 @@ def _visible_request(request: HttpRequest, pk: int) -> CollaborationRequest:
 # --- lists --------------------------------------------------------------------------------------
 
 
-class _RequestListView(FilteredListView):
+class _RequestListView(ExportMixin, FilteredListView):
     template_name = "alliance/collaboration/request_list.html"
     filterset_class = CollaborationRequestFilterSet
     sort_fields = {
@@ -85,6 +85,23 @@ class _RequestListView(FilteredListView):
     box = ""
     title = ""
     empty_message = ""
+    export_columns = [
+        (gettext_lazy("Subject"), "subject"),
+        (gettext_lazy("Kind"), "get_kind_display"),
+        (gettext_lazy("Status"), "get_status_display"),
+        (gettext_lazy("From"), "from_organization.name"),
+        (gettext_lazy("To"), "to_organization.name"),
+        (gettext_lazy("Sent on"), "sent_on"),
+        (gettext_lazy("Due on"), "due_on"),
+        (gettext_lazy("Accepted on"), "accepted_on"),
+        (gettext_lazy("Closed on"), "closed_on"),
+        (gettext_lazy("Overdue"), "is_overdue"),
+        (gettext_lazy("Replies"), "reply_count"),
+    ]
+
+    @property
+    def export_title(self) -> str:
+        return str(self.title)
 
     def scope(self, queryset: QuerySet[CollaborationRequest]) -> QuerySet[CollaborationRequest]:
         raise NotImplementedError
@@ -118,6 +135,7 @@ class _RequestListView(FilteredListView):
 
 class InboxView(_RequestListView):
     box = "inbox"
+    export_stem = "collaboration-received"
     title = gettext_lazy("Collaboration requests received")
     empty_message = gettext_lazy("No collaboration request was sent to your organisations.")
 
@@ -128,6 +146,7 @@ class InboxView(_RequestListView):
 
 class OutboxView(_RequestListView):
     box = "outbox"
+    export_stem = "collaboration-sent"
     title = gettext_lazy("Collaboration requests sent")
     empty_message = gettext_lazy("Your organisations have not sent any collaboration request.")
 
@@ -140,12 +159,26 @@ class OverdueView(_RequestListView):
     """Open or accepted requests past their due date, both directions, oldest due first."""
 
     box = "overdue"
+    export_stem = "collaboration-overdue"
     title = gettext_lazy("Overdue collaboration requests")
     empty_message = gettext_lazy("No request is overdue.")
     default_sort = "due"
 
     def scope(self, queryset):
         return queryset.filter(overdue_q(timezone.localdate()))
+
+
+class AllRequestsView(_RequestListView):
+    """Every request the user may see, both directions — the list behind the statistics'
+    collaboration figures."""
+
+    box = "all"
+    export_stem = "collaboration-requests"
+    title = gettext_lazy("All collaboration requests")
+    empty_message = gettext_lazy("No collaboration request to show.")
+
+    def scope(self, queryset):
+        return queryset
 
 
 # --- new request --------------------------------------------------------------------------------
@@ -370,6 +403,7 @@ urlpatterns = [
     path("collaboration/", InboxView.as_view(), name="collaboration-inbox"),
     path("collaboration/sent/", OutboxView.as_view(), name="collaboration-outbox"),
     path("collaboration/overdue/", OverdueView.as_view(), name="collaboration-overdue"),
+    path("collaboration/all/", AllRequestsView.as_view(), name="collaboration-list"),
     path("collaboration/reciprocity/", reciprocity, name="collaboration-reciprocity"),
     path("collaboration/new/", RequestCreateView.as_view(), name="collaboration-create"),
     path("collaboration/<int:pk>/", request_detail, name="collaboration-detail"),

@@ -6,6 +6,8 @@ through ``alliance.indicators`` (which checks ``rules.py``)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -14,13 +16,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from alliance import indicators, selectors
 from alliance.filters_indicators import IndicatorValueFilterSet
 from alliance.forms_indicators import IndicatorImportForm, IndicatorValueForm
-from alliance.models import IndicatorValue
-from zhangzhou_ip.core.views import FilteredListView
+from alliance.models import Indicator, IndicatorValue
+from zhangzhou_ip.core.exports import Value
+from zhangzhou_ip.core.views import ExportMixin, FilteredListView
 
 
 def _add_errors(form: BaseForm, exc: ValidationError) -> None:
@@ -32,7 +36,20 @@ def _add_errors(form: BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-class IndicatorValueListView(FilteredListView):
+def _figure(indicator: Indicator, value: Decimal | None) -> Value:
+    """A figure as a number cell with the indicator's precision: whole numbers for counts.
+    (The CSV writer gives every decimal two places, so a figure with more keeps them as
+    text.)"""
+    if value is None:
+        return None
+    places = indicator.decimal_places
+    if places == 0:
+        return int(value)
+    figure = value.quantize(Decimal(1).scaleb(-places))
+    return figure if places <= 2 else str(figure)
+
+
+class IndicatorValueListView(ExportMixin, FilteredListView):
     template_name = "alliance/indicators/value_list.html"
     filterset_class = IndicatorValueFilterSet
     sort_fields = {
@@ -43,6 +60,21 @@ class IndicatorValueListView(FilteredListView):
     default_sort = "region"
     paginate_by = 50
     page_size_options = (50, 100)
+    export_stem = "indicators"
+    export_title = gettext_lazy("City IP indicators")
+    export_columns = [
+        (gettext_lazy("Year"), "year"),
+        (gettext_lazy("Region code"), "region.code"),
+        (gettext_lazy("Region"), "region.name"),
+        (gettext_lazy("Indicator"), "indicator.display_name"),
+        (gettext_lazy("Value"), lambda v: _figure(v.indicator, v.value)),
+        (gettext_lazy("Unit"), "indicator.display_unit"),
+        (gettext_lazy("Previous year"), lambda v: _figure(v.indicator, v.previous_value)),
+        (gettext_lazy("Year on year"), lambda v: _figure(v.indicator, v.change)),
+        (gettext_lazy("Change (%)"), "change_pct"),
+        (gettext_lazy("Source of the figure"), "source"),
+        (gettext_lazy("Source date"), "source_date"),
+    ]
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm("alliance.view_indicatorvalue"):
@@ -53,6 +85,10 @@ class IndicatorValueListView(FilteredListView):
         return selectors.indicator_values_with_previous(
             selectors.indicator_value_visible_to(self.request.user)
         )
+
+    def export_row(self, row: IndicatorValue) -> list[Value]:
+        row.change, row.change_pct = indicators.year_on_year(row.value, row.previous_value)
+        return super().export_row(row)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

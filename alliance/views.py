@@ -8,6 +8,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, FormView
 
 from alliance import selectors, services
@@ -18,10 +19,10 @@ from alliance.filters import (
 )
 from alliance.forms import IntellectualPropertyForm, OrganizationForm
 from alliance.models import IntellectualProperty, Organization
-from zhangzhou_ip.core.views import FilteredListView
+from zhangzhou_ip.core.views import ExportMixin, FilteredListView
 
 
-class OrganizationListView(FilteredListView):
+class OrganizationListView(ExportMixin, FilteredListView):
     template_name = "alliance/organization_list.html"
     filterset_class = OrganizationFilterSet
     sort_fields = {
@@ -31,6 +32,20 @@ class OrganizationListView(FilteredListView):
         "joined": ("alliance_joined_on", "name"),
     }
     default_sort = "kind"
+    export_stem = "organisations"
+    export_title = gettext_lazy("Organisations")
+    export_columns = [
+        (gettext_lazy("Name"), "name"),
+        (gettext_lazy("Short name"), "short_name"),
+        (gettext_lazy("Kind"), "get_kind_display"),
+        (gettext_lazy("Region"), "region.name"),
+        (gettext_lazy("Region code"), "region.code"),
+        (gettext_lazy("USCC"), "uscc"),
+        (gettext_lazy("Court code"), "court_code"),
+        (gettext_lazy("Parent organisation"), "parent.name"),
+        (gettext_lazy("Joined the alliance"), "alliance_joined_on"),
+        (gettext_lazy("Key enterprise"), "is_key_enterprise"),
+    ]
 
     def get_base_queryset(self) -> QuerySet[Organization]:
         return selectors.organization_visible_to(self.request.user)
@@ -46,6 +61,17 @@ class EnterpriseListView(OrganizationListView):
 
     template_name = "alliance/enterprise_list.html"
     default_sort = "name"
+    export_stem = "enterprises"
+    export_title = gettext_lazy("Enterprises")
+    export_columns = [
+        (gettext_lazy("Name"), "name"),
+        (gettext_lazy("USCC"), "uscc"),
+        (gettext_lazy("Region"), "region.name"),
+        (gettext_lazy("Region code"), "region.code"),
+        (gettext_lazy("Service point"), "parent.name"),
+        (gettext_lazy("Key enterprise"), "is_key_enterprise"),
+        (gettext_lazy("IP rights"), "ip_count"),
+    ]
 
     def get_base_queryset(self) -> QuerySet[Organization]:
         return selectors.enterprise_list(self.request.user).annotate(ip_count=Count("ip_rights"))
@@ -153,7 +179,7 @@ class OrganizationUpdateView(_ServiceFormView):
         return context
 
 
-class IntellectualPropertyListView(FilteredListView):
+class IntellectualPropertyListView(ExportMixin, FilteredListView):
     template_name = "alliance/ip_list.html"
     filterset_class = IntellectualPropertyFilterSet
     sort_fields = {
@@ -164,6 +190,18 @@ class IntellectualPropertyListView(FilteredListView):
         "granted": ("granted_on",),
     }
     default_sort = "kind"
+    export_stem = "ip-rights"
+    export_title = gettext_lazy("IP rights")
+    export_columns = [
+        (gettext_lazy("Kind"), "get_kind_display"),
+        (gettext_lazy("Number"), "display_number"),
+        (gettext_lazy("Title"), "title"),
+        (gettext_lazy("Owner"), "owner.name"),
+        (gettext_lazy("Nice class"), "nice_class"),
+        (gettext_lazy("Filed on"), "filed_on"),
+        (gettext_lazy("Granted / registered"), "granted_on"),
+        (gettext_lazy("Expires on"), "expires_on"),
+    ]
 
     def get_base_queryset(self) -> QuerySet[IntellectualProperty]:
         return selectors.intellectual_property_visible_to(self.request.user)
@@ -194,13 +232,24 @@ class IntellectualPropertyCreateView(_ServiceFormView):
         return self.object.owner.get_absolute_url()
 
 
-class RegionListView(FilteredListView):
+class RegionListView(ExportMixin, FilteredListView):
     template_name = "alliance/region_list.html"
     filterset_class = RegionFilterSet
     sort_fields = {"code": ("code",), "name": ("name",), "level": ("level", "code")}
     default_sort = "code"
     paginate_by = 50
     page_size_options = (50, 100)
+    export_stem = "regions"
+    export_title = gettext_lazy("Regions")
+    export_columns = [
+        (gettext_lazy("Code"), "code"),
+        (gettext_lazy("Name"), "name"),
+        (gettext_lazy("English name"), "name_en"),
+        (gettext_lazy("Level"), "get_level_display"),
+        (gettext_lazy("Parent"), "parent.name"),
+        (gettext_lazy("Retired on"), "valid_to"),
+        (gettext_lazy("Organisations"), "organization_count"),
+    ]
 
     def get_base_queryset(self):
         visible = selectors.organization_visible_to(self.request.user).filter(is_active=True)

@@ -16,6 +16,7 @@ from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -34,7 +35,8 @@ from evidence.forms_retrieval import (
 from evidence.models import RetrievalRequest
 from evidence.selectors import evidence_visible_to, retrieval_visible_to
 from zhangzhou_ip.core.errors import ConflictError
-from zhangzhou_ip.core.views import FilteredListView
+from zhangzhou_ip.core.templatetags.people import person_name
+from zhangzhou_ip.core.views import ExportMixin, FilteredListView
 
 Status = RetrievalRequest.Status
 
@@ -80,7 +82,14 @@ def available_actions(user, obj: RetrievalRequest) -> list[str]:
 # --- list -----------------------------------------------------------------------------------------
 
 
-class RetrievalListView(FilteredListView):
+class RetrievalListView(ExportMixin, FilteredListView):
+    """The requests the user may see; ``?format=csv|xlsx`` exports the filtered rows.
+
+    Unlike the record list's export, this one is not written to any custody log: it holds
+    the requests (who asked whom for what, and how far it got) and how many records each
+    produced, never a record's number, title, hash or content — nothing of the evidence
+    itself is accessed."""
+
     template_name = "evidence/retrieval_list.html"
     filterset_class = RetrievalRequestFilterSet
     sort_fields = {
@@ -93,6 +102,21 @@ class RetrievalListView(FilteredListView):
         "due": ("due_date",),
     }
     default_sort = "-created"
+    export_stem = "retrieval-requests"
+    export_title = gettext_lazy("Retrieval requests")
+    export_columns = [
+        (gettext_lazy("Subject"), "subject"),
+        (gettext_lazy("Kind"), "get_kind_display"),
+        (gettext_lazy("Status"), "get_status_display"),
+        (gettext_lazy("Enterprise"), "enterprise.name"),
+        (gettext_lazy("Service point"), "service_point.name"),
+        (gettext_lazy("Target URL"), "target_url"),
+        (gettext_lazy("Requested on"), lambda r: timezone.localtime(r.created_at).date()),
+        (gettext_lazy("Wanted by"), "due_date"),
+        (gettext_lazy("Assignee"), lambda r: person_name(r.assignee) if r.assignee else ""),
+        (gettext_lazy("Records"), "record_count"),
+        (gettext_lazy("Closed at"), "closed_at"),
+    ]
 
     def get_base_queryset(self) -> QuerySet[RetrievalRequest]:
         return (

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView
 
@@ -45,7 +46,7 @@ from cases.views import court as court_views
 from cases.views.evidence import case_evidence_context
 from zhangzhou_ip.core.errors import ConflictError
 from zhangzhou_ip.core.templatetags.people import person_name
-from zhangzhou_ip.core.views import FilteredListView, apply_sort
+from zhangzhou_ip.core.views import ExportMixin, ExportTable, FilteredListView, apply_sort
 
 CONFLICT_MESSAGE_CODE = "conflict"
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -213,10 +214,23 @@ class CaseListView(FilteredListView):
         return context
 
 
-class MyCaseListView(CaseListView):
+class CaseRowsExportMixin(ExportMixin):
+    """``?format=csv|xlsx`` on a list of cases other than the case list ("my cases", "shared
+    with us"): exactly that list's rows, in the case list export's columns
+    (``cases.exports.CaseExport``, parties by name only)."""
+
+    export_title = gettext_lazy("Cases")
+
+    def export_table(self, queryset: QuerySet[MediationCase]) -> ExportTable:
+        export = exports.CaseExport()
+        return export.headers, export.rows(queryset)
+
+
+class MyCaseListView(CaseRowsExportMixin, CaseListView):
     """The cases the user is assigned to as mediator."""
 
     mine = True
+    export_stem = "my-cases"
 
 
 class CaseExportView(View):

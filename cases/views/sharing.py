@@ -7,6 +7,7 @@ user cannot see is a 404, one they see but may not share a 403), every change go
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -20,10 +21,12 @@ from django.views import View
 
 from alliance import selectors as alliance_selectors
 from alliance.models import CollaborationRequest, Organization
-from cases import selectors, services
+from cases import exports, selectors, services
 from cases.forms.sharing import CollaborationRequestForm, CommentForm, RevokeForm, ShareForm
 from cases.models import CaseComment, CaseShare, MediationCase
-from cases.views.cases import CaseListView, _add_errors, _visible_case
+from cases.views.cases import CaseListView, CaseRowsExportMixin, _add_errors, _visible_case
+from zhangzhou_ip.core.exports import Value
+from zhangzhou_ip.core.views import ExportTable
 
 SHARE_PERM = "cases.share_mediationcase"
 
@@ -341,11 +344,13 @@ class CaseCollaborationView(View):
 # --- the "shared with us" inbox -------------------------------------------------------------
 
 
-class SharedWithUsView(CaseListView):
+class SharedWithUsView(CaseRowsExportMixin, CaseListView):
     """Cases other members share with the user's organisations: the case list's FilterSet,
-    sorting and columns, plus each case's share level and who shared it."""
+    sorting and columns, plus each case's share level and who shared it. Its export has the
+    case list export's columns and the shares."""
 
     template_name = "cases/sharing/shared_with_us.html"
+    export_stem = "shared-with-us"
 
     def get_base_queryset(self) -> QuerySet[MediationCase]:
         return selectors.shared_with(self.request.user).select_related(
@@ -364,6 +369,19 @@ class SharedWithUsView(CaseListView):
             .get_queryset()
             .prefetch_related(Prefetch("shares", queryset=ours, to_attr="our_shares"))
         )
+
+    def export_table(self, queryset: QuerySet[MediationCase]) -> ExportTable:
+        export = exports.CaseExport()
+
+        def rows() -> Iterator[list[Value]]:
+            for case in exports.export_queryset(queryset).iterator(chunk_size=exports.CHUNK_SIZE):
+                shares = export.separator.join(
+                    f"{share.get_level_display()} ({share.organization.name})"
+                    for share in case.our_shares
+                )
+                yield [*export.row(case), shares]
+
+        return [*export.headers, _("Share")], rows()
 
 
 urlpatterns = [

@@ -311,9 +311,10 @@ def test_my_cases_lists_only_cases_assigned_to_me(login, case_world):
     assert "No cases are assigned to you." in _html(empty)
 
 
-def test_my_cases_export_link_keeps_mine(login, case_world):
-    html = _html(login("mediator").get(reverse("cases:my-cases")))
-    assert "mine=1&amp;format=csv" in html
+def test_my_cases_export_link_exports_the_list_itself(login, case_world):
+    html = _html(login("mediator").get(reverse("cases:my-cases"), {"status": "mediating"}))
+    assert 'href="?status=mediating&amp;format=csv"' in html
+    assert reverse("cases:case-export") not in html
 
 
 # --- navigation ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from zhangzhou_ip.core.notifications import (
@@ -18,14 +18,28 @@ from zhangzhou_ip.core.notifications import (
     notification_visible_to,
     unread_count,
 )
-from zhangzhou_ip.core.views import FilteredListView
+from zhangzhou_ip.core.views import ExportMixin, FilteredListView
 
 
-class NotificationListView(FilteredListView):
-    """The user's notifications, newest first; ``?unread=true`` shows only unread ones."""
+class NotificationListView(ExportMixin, FilteredListView):
+    """The user's notifications, newest first; ``?unread=true`` shows only unread ones;
+    ``?format=csv|xlsx`` exports them (links made absolute, so they work from the file)."""
 
     template_name = "core/notifications.html"
     filterset_class = NotificationFilterSet
+    export_stem = "notifications"
+    export_title = gettext_lazy("Notifications")
+
+    @property
+    def export_columns(self):
+        absolute = self.request.build_absolute_uri
+        return [
+            (gettext_lazy("Time"), "created_at"),
+            (gettext_lazy("Title"), "title"),
+            (gettext_lazy("Text"), "body"),
+            (gettext_lazy("Link"), lambda n: absolute(n.url) if n.url else ""),
+            (gettext_lazy("Read at"), "read_at"),
+        ]
 
     def get_base_queryset(self):
         return notification_visible_to(self.request.user)

@@ -1,11 +1,24 @@
-"""List-view helper: one FilterSet, whitelisted sorting, clamped pagination."""
+"""List-view helpers: one FilterSet, whitelisted sorting, clamped pagination, and the CSV/XLSX
+export of exactly the filtered rows (``ExportMixin``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.views.generic import ListView
 
+from zhangzhou_ip.core import exports
 from zhangzhou_ip.core.forms import bootstrapify
 
 
@@ -82,3 +95,163 @@ def apply_sort(queryset: QuerySet, sort_fields: dict[str, tuple[str, ...]], sort
             expression.desc(nulls_last=True) if reverse else expression.asc(nulls_last=True)
         )
     return queryset.order_by(*ordering, "-pk" if descending else "pk")
+
+
+# --- exports ------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+# How a column finds its value: a dotted attribute path (``"region.name"``; a method at the
+# end, such as ``"get_kind_display"``, is called) or a function of the row's object.
+Accessor = str | Callable[[Any], Any]
+ExportColumn = tuple[str | Promise, Accessor]
+# Header row and data rows of one export.
+ExportTable = tuple[list[str], Iterable[list[exports.Value]]]
+
+
+def plain_text_bad_request(message: str) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+def filter_errors_text(filterset) -> str:
+    """One line per invalid filter, naming the query parameter and its label, so an API-ish
+    caller and a person both see which field to fix."""
+    lines = []
+    for name, errors in filterset.form.errors.items():
+        field = filterset.form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else ""
+        named = f"{name} ({label})" if label and label != name else name
+        lines.append(f"{named}: {' '.join(str(e) for e in errors)}")
+    return "\n".join(lines)
+
+
+def export_filename(stem: str, extension: str) -> str:
+    return f"{stem}-{timezone.localdate().isoformat()}.{extension}"
+
+
+def export_response(
+    fmt: str,
+    *,
+    stem: str,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[exports.Value]],
+) -> HttpResponse:
+    """The attachment: CSV streamed line by line, XLSX built in memory (openpyxl's write-only
+    mode keeps that small). ``fmt`` must already be one of ``EXPORT_FORMATS``."""
+    if fmt == "csv":
+        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
+            exports.csv_lines(headers, rows), content_type=exports.CSV_CONTENT_TYPE
+        )
+    else:
+        response = HttpResponse(
+            exports.xlsx_bytes(title, headers, rows), content_type=exports.XLSX_CONTENT_TYPE
+        )
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(stem, fmt)}"'
+    return response
+
+
+def in_request_language(rows: Iterable[list[exports.Value]]) -> Iterator[list[exports.Value]]:
+    """``rows`` built in the language and time zone active now. A streamed CSV is produced
+    after the view has returned — perhaps on another thread, in another language — so each
+    row (and the query fetching it) runs under the request's language again. (Not itself a
+    generator: the language must be read now, not when the first row is asked for.)"""
+    language = translation.get_language()
+    zone = timezone.get_current_timezone()
+
+    def generate() -> Iterator[list[exports.Value]]:
+        iterator = iter(rows)
+        while True:
+            with translation.override(language), timezone.override(zone):
+                try:
+                    row = next(iterator)
+                except StopIteration:
+                    return
+            yield row
+
+    return generate()
+
+
+def resolve(obj: Any, accessor: Accessor) -> Any:
+    if callable(accessor):
+        return accessor(obj)
+    value = obj
+    for part in accessor.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+        if inspect.ismethod(value) or isinstance(value, functools.partial):
+            value = value()  # a method such as get_kind_display (a partial on the instance)
+    return value
+
+
+def export_value(value: Any) -> exports.Value:
+    """A cell: yes/no for booleans, Beijing wall-clock time for aware datetimes (spreadsheets
+    cannot store zones), text for labels and anything else that is not a number or date."""
+    if value is None or isinstance(value, str | Decimal | dt.date):
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            return timezone.localtime(value).replace(tzinfo=None)
+        return value
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, int):
+        return value
+    return str(value)
+
+
+class ExportMixin:
+    """``?format=csv|xlsx`` on a ``FilteredListView``'s own URL: every row of the current
+    filter and sort (all pages, not just the one shown), so an export can never differ from
+    the list it was started from — same selector, same FilterSet, same sort.
+
+    Subclasses declare ``export_columns`` once — ``(gettext_lazy header, accessor)`` pairs —
+    with ``export_stem`` (the file name before the date) and ``export_title`` (the sheet
+    name); headers and labels come out in the request's language. Lists whose rows need
+    more than one column per attribute override ``export_table``. Invalid filters or an
+    unknown format are a 400 naming the problem rather than an empty file.
+    """
+
+    export_columns: Sequence[ExportColumn] = ()
+    export_stem = ""
+    export_title: str | Promise = ""
+    export_chunk_size = 500
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "format" in request.GET:
+            return self.export(request.GET["format"])
+        return super().get(request, *args, **kwargs)
+
+    def export(self, fmt: str) -> HttpResponse:
+        if fmt not in EXPORT_FORMATS:
+            return plain_text_bad_request(
+                gettext("Unknown export format. Use format=csv or format=xlsx.")
+            )
+        queryset = self.get_queryset()  # also binds and validates ``self.filterset``
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return plain_text_bad_request(
+                gettext("The filters are not valid:") + "\n" + filter_errors_text(self.filterset)
+            )
+        headers, rows = self.export_table(self.get_export_queryset(queryset))
+        return export_response(
+            fmt,
+            stem=self.export_stem,
+            title=str(self.export_title),
+            headers=headers,
+            rows=in_request_language(rows),
+        )
+
+    def get_export_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The filtered, sorted rows; override to add what the columns read
+        (``select_related``/``prefetch_related``)."""
+        return queryset
+
+    def export_table(self, queryset: QuerySet) -> ExportTable:
+        headers = [str(header) for header, _accessor in self.export_columns]
+        return headers, self.export_rows(queryset)
+
+    def export_rows(self, queryset: QuerySet) -> Iterator[list[exports.Value]]:
+        for obj in queryset.iterator(chunk_size=self.export_chunk_size):
+            yield self.export_row(obj)
+
+    def export_row(self, obj: Any) -> list[exports.Value]:
+        return [export_value(resolve(obj, accessor)) for _header, accessor in self.export_columns]

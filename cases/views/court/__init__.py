@@ -20,6 +20,7 @@ from cases.views.court.confirmations import (
     ruling_download,
 )
 from cases.views.court.desk import CourtDeskView
+from cases.views.court.lists import ConfirmationListView, ReferralListView
 from cases.views.court.referrals import (
     REFERRAL_ACTIONS,
     LitigationReferralView,
@@ -36,6 +37,8 @@ REFERRAL_ACTION_RE = "|".join(REFERRAL_ACTIONS)
 
 urlpatterns = [
     path("court-desk/", CourtDeskView.as_view(), name="court-desk"),
+    path("confirmations/", ConfirmationListView.as_view(), name="confirmation-list"),
+    path("referrals/", ReferralListView.as_view(), name="referral-list"),
     path(
         "<int:pk>/confirmation/new/", ConfirmationCreateView.as_view(), name="confirmation-create"
     ),

@@ -40,3 +40,18 @@ def page_url(context, page: int) -> str:
     params = context["request"].GET.copy()
     params["page"] = page
     return "?" + params.urlencode()
+
+
+# Query parameters that select a page or a file, not rows: an export leaves them out.
+NOT_FILTERS = ("page", "page_size", "format")
+
+
+@register.simple_tag(takes_context=True)
+def export_query(context, fmt: str) -> str:
+    """The current filters and sort with ``format=fmt``: the list's own URL exports exactly
+    its rows (``core.views.ExportMixin``)."""
+    params = context["request"].GET.copy()
+    for key in NOT_FILTERS:
+        params.pop(key, None)
+    params["format"] = fmt
+    return "?" + params.urlencode()
