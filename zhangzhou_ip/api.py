@@ -12,6 +12,7 @@ from evidence.api.retrieval import RetrievalRequestViewSet
 from evidence.api.urls import router as evidence_router
 from evidence.api.urls import urlpatterns as evidence_urlpatterns
 from zhangzhou_ip.core.notification_api import NotificationViewSet
+from zhangzhou_ip.stats.api import StatisticsAPIView
 
 router = DefaultRouter()
 router.registry.extend(alliance_router.registry)
@@ -33,5 +34,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     *evidence_urlpatterns,
+    path("stats/", StatisticsAPIView.as_view(), name="stats"),
     path("", include(router.urls)),
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "alliance",
     "evidence",
     "cases",
+    "zhangzhou_ip.stats",
 ]
 
 MIDDLEWARE = [

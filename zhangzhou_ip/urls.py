@@ -33,6 +33,7 @@ urlpatterns = [
     path("directory/", include("alliance.urls")),
     path("cases/", include("cases.urls")),
     path("evidence/", include("evidence.urls")),
+    path("stats/", include("zhangzhou_ip.stats.views")),
     path("notifications/", include("zhangzhou_ip.core.notification_views")),
     path("api/v1/", include(("zhangzhou_ip.api", "api"), namespace="api")),
     path("admin/", admin.site.urls),

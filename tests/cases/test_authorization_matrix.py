@@ -273,6 +273,7 @@ MATRIX: dict[str, tuple] = {
     "alliance:collaboration-inbox": (NONE, ("GET",)),
     "alliance:collaboration-outbox": (NONE, ("GET",)),
     "alliance:collaboration-overdue": (NONE, ("GET",)),
+    "alliance:collaboration-list": (NONE, ("GET",)),
     "alliance:collaboration-reciprocity": (NONE, ("GET",)),
     "alliance:collaboration-create": (NONE, ("GET", "POST")),
     "alliance:collaboration-detail": (_pk("request"), ("GET",)),
@@ -359,6 +360,8 @@ MATRIX: dict[str, tuple] = {
     "cases:agreement-document": (_pk("settled"), ("GET",)),
     # --- court
     "cases:court-desk": (NONE, ("GET",)),
+    "cases:confirmation-list": (NONE, ("GET",)),
+    "cases:referral-list": (NONE, ("GET",)),
     "cases:confirmation-create": (_pk("settled"), ("GET", "POST")),
     "cases:confirmation-detail": (CONF, ("GET",)),
     "cases:confirmation-material": (CONF, ("POST",)),
@@ -455,6 +458,11 @@ MATRIX: dict[str, tuple] = {
     "api:evidence-checkpoint": (NONE, ("GET",)),
     "api:evidence-public-key": (NONE, ("GET",)),
     "api:evidence-verify": (NONE, ("GET",)),
+    "api:stats": (NONE, ("GET",)),
+    # --- statistics
+    "stats:page": (NONE, ("GET",)),
+    "stats:export": (NONE, ("GET",)),
+    "stats:report": (NONE, ("GET",)),
     "api:retrieval-request-list": (NONE, ("GET", "POST")),
     "api:retrieval-request-detail": (_pk("retrieval"), ("GET", "PATCH", "DELETE")),
     "api:retrieval-request-accept": (_pk("retrieval"), ("POST",)),
@@ -506,6 +514,15 @@ MATRIX: dict[str, tuple] = {
 # object but not do this"; 404 "may not see it". Anonymous web requests go to the login page
 # (302); anonymous API requests are refused (403).
 EXPECTED: dict[str, str] = {
+    "alliance:collaboration-list GET": "302 200 200 200 200 200 200 200 200 200",
+    "cases:confirmation-list GET": "302 200 200 200 200 200 200 200 200 200",
+    "cases:referral-list GET": "302 200 200 200 200 200 200 200 200 200",
+    # statistics: alliance staff and administrators; an enterprise or a user without a
+    # membership is refused (the export without ?format= is a 400 for those allowed)
+    "stats:page GET": "302 403 200 200 200 200 200 200 403 200",
+    "stats:export GET": "302 403 400 400 400 400 400 400 403 400",
+    "stats:report GET": "302 403 200 200 200 200 200 200 403 200",
+    "api:stats GET": "403 403 200 200 200 200 200 200 403 200",
     "alliance:collaboration-action POST": "302 404 200 403 404 403 200 404 404 404",
     "alliance:collaboration-attachment GET": "302 404 200 200 404 200 200 404 404 404",
     "alliance:collaboration-create GET": "302 403 200 200 403 200 200 403 403 403",
