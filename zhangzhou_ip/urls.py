@@ -41,3 +41,8 @@ urlpatterns = [
 # Uploaded files are never served by path (not even with DEBUG on): every download goes
 # through a view that checks who may see it (agreement documents, confirmation materials,
 # rulings, collaboration attachments).
+
+handler400 = "zhangzhou_ip.error_views.bad_request"
+handler403 = "zhangzhou_ip.error_views.permission_denied"
+handler404 = "zhangzhou_ip.error_views.page_not_found"
+handler500 = "zhangzhou_ip.error_views.server_error"
