@@ -111,3 +111,8 @@ def test_indicators_with_the_previous_year_and_a_year_on_year_chart(as_user, reg
     assert "5,448" in page and "5,000" in page and ">9.0<" in page  # (5448 - 5000) / 5000
     only_one = as_user("mediator").get("/stats/", {"year": "2023"}).content.decode()
     assert 'id="indicators"' in only_one and 'data-chart="indicators"' not in only_one
+
+
+def test_the_navigation_offers_statistics_to_members_only(as_user):
+    assert 'href="/stats/"' in as_user("mediator").get("/").content.decode()
+    assert 'href="/stats/"' not in as_user("enterprise").get("/").content.decode()
