@@ -30,6 +30,7 @@ import calendar
 import datetime as dt
 import functools
 import importlib.metadata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import chinese_calendar
@@ -43,6 +44,7 @@ __all__ = [
     "package_years",
     "statutory_period",
     "statutory_period_end",
+    "statutory_period_ends",
 ]
 
 _PACKAGE_NAME = "chinesecalendar"
@@ -262,3 +264,27 @@ def statutory_period_end(
     neither the database nor the ``chinesecalendar`` package covers.
     """
     return statutory_period(start, days=days, months=months).end
+
+
+def statutory_period_ends(
+    starts: Iterable[dt.date], *, days: int | None = None, months: int | None = None
+) -> dict[dt.date, dt.date | None]:
+    """:func:`statutory_period_end` for many start days on one calendar: one database query
+    per year looked at, however many start days there are (the home dashboard shows the
+    confirmation windows of many cases at once). A start whose period ends in a year that no
+    calendar covers maps to ``None``, so one missing year does not hide the other deadlines."""
+    unit, amount = _check_length(days, months)
+    oracle = _Calendar()
+    ends: dict[dt.date, dt.date | None] = {}
+    for start in starts:
+        start = _check_date(start, "start")
+        if start in ends:
+            continue
+        end = start + dt.timedelta(days=amount) if unit == "days" else _add_months(start, amount)
+        try:
+            while oracle.is_rest_day(end):
+                end += dt.timedelta(days=1)
+        except CalendarUnavailable:
+            end = None
+        ends[start] = end
+    return ends

@@ -7,10 +7,12 @@ from django.views.generic import TemplateView
 
 from alliance import selectors as alliance_selectors
 from alliance.models import IntellectualProperty, Organization
+from zhangzhou_ip import dashboards
 
 
 class HomeView(TemplateView):
-    """The signed-in user's start page: their organisations and the directory at a glance."""
+    """The signed-in user's start page: a panel per role they hold (``dashboards``), their
+    organisations and the directory at a glance."""
 
     template_name = "home.html"
 
@@ -37,4 +39,5 @@ class HomeView(TemplateView):
         )
         context["ip_kind_labels"] = dict(IntellectualProperty.Kind.choices)
         context["has_membership"] = alliance_selectors.has_membership(user)
+        context["panels"] = dashboards.panels_for(user)
         return context
