@@ -6,13 +6,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from zhangzhou_ip import views
+from zhangzhou_ip import health, views
 
 admin.site.site_header = "益企维 · zhangzhou_ip"
 admin.site.site_title = "zhangzhou_ip"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -249,6 +249,8 @@ CONF = _pk("confirmation")
 MATRIX: dict[str, tuple] = {
     # --- project pages
     "home": (NONE, ("GET",)),
+    "healthz": (NONE, ("GET",)),
+    "readyz": (NONE, ("GET",)),
     "login": (NONE, ("GET",)),
     "logout": (NONE, ("POST",)),
     "password_change": (NONE, ("GET",)),
@@ -514,6 +516,9 @@ MATRIX: dict[str, tuple] = {
 # object but not do this"; 404 "may not see it". Anonymous web requests go to the login page
 # (302); anonymous API requests are refused (403).
 EXPECTED: dict[str, str] = {
+    # deliberately public: load balancers probe them without a session
+    "healthz GET": "200 200 200 200 200 200 200 200 200 200",
+    "readyz GET": "200 200 200 200 200 200 200 200 200 200",
     "alliance:collaboration-list GET": "302 200 200 200 200 200 200 200 200 200",
     "cases:confirmation-list GET": "302 200 200 200 200 200 200 200 200 200",
     "cases:referral-list GET": "302 200 200 200 200 200 200 200 200 200",
