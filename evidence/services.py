@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -266,17 +267,24 @@ def deposit(**fields) -> EvidenceRecord:
     return deposit_many([fields])[0]
 
 
+# Sent after deposits are written (bulk inserts send no ``post_save``), with ``records``.
+records_deposited = Signal()
+
+
 def deposit_many(items: Sequence[dict[str, Any]]) -> list[EvidenceRecord]:
     """Several deposits (each checked like ``deposit``) in one transaction: one ledger lock,
     one append of all leaves, bulk inserts. For imports and the demo; all or nothing."""
     checked = [_check(**item) for item in items]
     written = [d.content for d in checked if _store_content(d.content)]
     try:
-        return _record_deposits(checked)
+        records = _record_deposits(checked)
     except BaseException:
         for content in written:
             _forget_content(content)
         raise
+    # bulk_create sends no post_save: say it here (the statistics cache listens)
+    records_deposited.send(sender=EvidenceRecord, records=records)
+    return records
 
 
 def _blobs_for(checked: list[_Deposit], now: dt.datetime) -> dict[str, EvidenceBlob]:

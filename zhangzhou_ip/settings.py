@@ -240,6 +240,10 @@ EVIDENCE_SM3 = env.bool("EVIDENCE_SM3", default=False)
 EVIDENCE_NUMBER_FORMAT = "益企证〔{year}〕第{seq:06d}号"
 # The log's origin = the signing key's name (first line of every checkpoint).
 EVIDENCE_LOG_ORIGIN = env.str("EVIDENCE_LOG_ORIGIN", default="zhangzhou-ip.example/yiqizheng/v1")
+# Statistics are cached until the next write to what they count (zhangzhou_ip/stats/cache.py);
+# this bounds an entry's life. 0 turns the cache off.
+STATS_CACHE_SECONDS = env.int("STATS_CACHE_SECONDS", default=600)
+
 EVIDENCE_SIGNING_KEY = env.str("EVIDENCE_SIGNING_KEY", default="")
 EVIDENCE_SIGNING_KEY_FILE = env.str(
     "EVIDENCE_SIGNING_KEY_FILE", default=str(VAR_DIR / "evidence-ledger.key")
