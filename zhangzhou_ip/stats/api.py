@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from zhangzhou_ip.core.api import responses
-from zhangzhou_ip.stats.figures import Statistics, statistics
+from zhangzhou_ip.stats.figures import statistics
 from zhangzhou_ip.stats.period import StatsScopeForm
+from zhangzhou_ip.stats.results import Statistics
 
 COUNTS = (
     "member_bureaus", "member_provinces", "collaborations", "coordinated_cases",

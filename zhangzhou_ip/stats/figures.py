@@ -5,422 +5,29 @@ own FilterSet with the scope's parameters (period, organisation, region) — the
 list page and the API use. The figure's link is that list with the same parameters (plus the
 figure's own, e.g. ``status=settled``), so the list shows exactly the rows the figure counts;
 the tests open every link and compare. Counting happens in one aggregate per source and one
-GROUP BY per breakdown; nothing is summed in Python.
+GROUP BY per breakdown (decision 0014). Sources and helpers: ``sources.py``; the result
+objects: ``results.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
 
-from django.db.models import (
-    Avg,
-    Case,
-    CharField,
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-    When,
-)
-from django.db.models.functions import Coalesce, TruncMonth
-from django.http import QueryDict
-from django.urls import reverse
-from django.utils.translation import get_language
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from alliance import selectors as alliance_selectors
-from alliance.filters import OrganizationFilterSet
-from alliance.filters_collaboration import CollaborationRequestFilterSet
 from alliance.models import Organization, Region
-from cases import selectors as case_selectors
 from cases.choices import DisputeType, Source, Status
-from cases.filters import MediationCaseFilterSet, Outcome, outcome_q
-from cases.filters_court import CourtReferralFilterSet, JudicialConfirmationFilterSet
-from cases.filters_protection import ProtectionActionFilterSet
+from cases.filters import Outcome, outcome_q
 from cases.models import CaseShare, CourtReferral, JudicialConfirmation
-from cases.protection import protection_action_visible_to
-from evidence.filters import EvidenceRecordFilterSet, RetrievalRequestFilterSet
-from evidence.selectors import evidence_visible_to, retrieval_visible_to
 from zhangzhou_ip.stats.period import Scope
-
-Number = int | Decimal | float | None
-ZERO = Decimal("0.00")
-
-
-@dataclass
-class Figure:
-    key: str
-    section: str
-    label: Any
-    definition: Any
-    value: Number
-    url: str | None
-    unit: str = ""  # "", "CNY", "%", "days"
-
-    @property
-    def display(self) -> str:
-        return format_value(self.value, self.unit)
+from zhangzhou_ip.stats.results import ZERO, Flow, Row, Statistics
+from zhangzhou_ip.stats.sources import SourceList, SourcesBase, region_at
 
 
-def format_value(value: Number, unit: str = "") -> str:
-    """Thousands grouped in both languages (Django's zh-hans formats do not group)."""
-    if value is None:
-        return "—"
-    if unit == "CNY":
-        return f"{value:,.2f}"
-    if unit in ("%", "days"):
-        return f"{value:.1f}"
-    return f"{value:,}"
-
-
-@dataclass
-class Row:
-    key: str
-    label: str
-    value: Number
-    url: str | None = None
-
-
-@dataclass
-class Flow:
-    """Collaboration requests from one member to another in the period."""
-
-    source: str
-    target: str
-    value: int
-    url: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.source} → {self.target}"
-
-
-@dataclass
-class Breakdown:
-    key: str
-    title: Any
-    rows: list[Row]
-    definition: Any = ""
-
-    @property
-    def total(self) -> Number:
-        return sum((row.value or 0) for row in self.rows)
-
-
-@dataclass
-class Monthly:
-    """Counts per month of the period (``months`` as YYYY-MM), one series per group."""
-
-    key: str
-    title: Any
-    months: list[str]
-    series: list[tuple[str, str, list[int]]]  # (key, label, counts per month)
-    urls: list[str | None] = field(default_factory=list)  # the month's list, all groups
-
-
-@dataclass
-class Statistics:
-    scope: Scope
-    figures: list[Figure]
-    breakdowns: dict[str, Breakdown]
-    monthly: dict[str, Monthly]
-    flows: list[Flow]
-    notes: list[Any]
-
-    def __getitem__(self, key: str) -> Figure:
-        for figure in self.figures:
-            if figure.key == key:
-                return figure
-        raise KeyError(key)
-
-    def values(self) -> dict[str, Number]:
-        return {figure.key: figure.value for figure in self.figures}
-
-
-SECTIONS: dict[str, Any] = {
-    "alliance": _("Alliance and collaboration"),
-    "cases": _("Mediation cases"),
-    "court": _("Judicial confirmation and court referral"),
-    "evidence": _("益企证 evidence service"),
-    "protection": _("Protection actions"),
-}
-
-
-class SourceList:
-    """A visible queryset narrowed by a FilterSet with the scope's parameters, and the URL of
-    the list page that applies the same FilterSet to the same queryset."""
-
-    def __init__(
-        self,
-        filterset_class: type,
-        queryset: QuerySet,
-        url_name: str,
-        params: dict[str, str],
-        request: Any,
-    ) -> None:
-        self.params = {key: value for key, value in params.items() if value not in (None, "")}
-        self.url_name = url_name
-        data = QueryDict(mutable=True)  # as the list page receives them (multi-value filters)
-        data.update(self.params)
-        self.filterset = filterset_class(data, queryset=queryset, request=request)
-
-    @cached_property
-    def qs(self) -> QuerySet:
-        """The scoped rows; an organisation or region outside the filter's choices (nothing of
-        it is visible) leaves no rows, as the list page shows none."""
-        if not self.filterset.is_valid():
-            return self.filterset.queryset.none()
-        return self.filterset.qs.order_by()
-
-    def url(self, **extra: Any) -> str:
-        params = {**self.params, **{k: v for k, v in extra.items() if v is not None}}
-        return reverse(self.url_name) + "?" + urlencode(params)
-
-
-def _date(value: dt.date) -> str:
-    return value.isoformat()
-
-
-def _month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    months, current = [], start.replace(day=1)
-    while current <= end:
-        months.append(current)
-        current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return months
-
-
-def _month_end(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
-def _month_key(value: dt.date | dt.datetime) -> str:
-    return f"{value.year:04d}-{value.month:02d}"
-
-
-def _region_at(path: str, level: str) -> Case:
-    """The code of the province (or city) containing the region at ``path``: regions nest
-    province → city → district, and a province-level municipality is its own city."""
-    code, parent, grandparent = (
-        f"{path}__code",
-        f"{path}__parent__code",
-        f"{path}__parent__parent__code",
-    )
-    if level == Region.Level.PROVINCE:
-        return Case(
-            When(**{f"{path}__level": Region.Level.PROVINCE}, then=F(code)),
-            When(**{f"{path}__level": Region.Level.CITY}, then=F(parent)),
-            default=Coalesce(F(grandparent), F(parent)),
-            output_field=CharField(),
-        )
-    return Case(
-        When(**{f"{path}__level": Region.Level.COUNTY}, then=F(parent)),
-        default=F(code),
-        output_field=CharField(),
-    )
-
-
-class StatisticsBuilder:
-    """Computes the statistics of ``scope`` for ``request.user``."""
-
-    def __init__(self, request: Any, scope: Scope) -> None:
-        self.request = request
-        self.user = request.user
-        self.scope = scope
-        self.figures: list[Figure] = []
-        self.breakdowns: dict[str, Breakdown] = {}
-        self.monthly: dict[str, Monthly] = {}
-        self.notes: list[Any] = []
-
-    # --- sources ---------------------------------------------------------------------------
-
-    def _source(
-        self,
-        filterset_class: type,
-        queryset: QuerySet,
-        url_name: str,
-        date_params: tuple[str, str],
-        organization_param: str | None,
-        region: bool = True,
-    ) -> SourceList:
-        scope = self.scope
-        params = {date_params[0]: _date(scope.start), date_params[1]: _date(scope.end)}
-        if scope.organization is not None and organization_param:
-            params[organization_param] = str(scope.organization.pk)
-        if scope.region is not None and region:
-            params["region"] = scope.region.code
-        return SourceList(filterset_class, queryset, url_name, params, self.request)
-
-    @cached_property
-    def cases(self) -> SourceList:
-        return self._source(
-            MediationCaseFilterSet,
-            case_selectors.case_visible_to(self.user),
-            "cases:case-list",
-            ("received_after", "received_before"),
-            "handling_organization",
-        )
-
-    @cached_property
-    def confirmations(self) -> SourceList:
-        return self._source(
-            JudicialConfirmationFilterSet,
-            case_selectors.confirmation_visible_to(self.user),
-            "cases:confirmation-list",
-            ("filed_after", "filed_before"),
-            "handling_organization",
-        )
-
-    @cached_property
-    def referrals(self) -> SourceList:
-        return self._source(
-            CourtReferralFilterSet,
-            case_selectors.referral_visible_to(self.user),
-            "cases:referral-list",
-            ("referred_after", "referred_before"),
-            "handling_organization",
-        )
-
-    @cached_property
-    def collaborations(self) -> SourceList:
-        return self._source(
-            CollaborationRequestFilterSet,
-            alliance_selectors.collaboration_visible_to(self.user),
-            "alliance:collaboration-list",
-            ("sent_after", "sent_before"),
-            "organization",
-        )
-
-    def _service_point_param(self) -> str | None:
-        """Evidence belongs to service points: the organisation filter narrows it only when
-        the organisation is one (a note on the page says so otherwise)."""
-        org = self.scope.organization
-        is_point = org is not None and org.kind == Organization.Kind.SERVICE_POINT
-        return "service_point" if is_point else None
-
-    @cached_property
-    def evidence(self) -> SourceList:
-        return self._source(
-            EvidenceRecordFilterSet,
-            evidence_visible_to(self.user),
-            "evidence:list",
-            ("deposited_after", "deposited_before"),
-            self._service_point_param(),
-        )
-
-    @cached_property
-    def retrievals(self) -> SourceList:
-        return self._source(
-            RetrievalRequestFilterSet,
-            retrieval_visible_to(self.user),
-            "evidence:retrieval-list",
-            ("requested_after", "requested_before"),
-            self._service_point_param(),
-        )
-
-    @cached_property
-    def protection(self) -> SourceList:
-        return self._source(
-            ProtectionActionFilterSet,
-            protection_action_visible_to(self.user),
-            "cases:protection-list",
-            ("started_after", "started_before"),
-            "handled_by",
-        )
-
-    @cached_property
-    def members(self) -> SourceList:
-        """Member bureaus at the end of the period (joined on or before it)."""
-        params = {"kind": Organization.Kind.BUREAU, "is_member": "true"}
-        params["joined_before"] = _date(self.scope.end)
-        if self.scope.region is not None:
-            params["region"] = self.scope.region.code
-        return SourceList(
-            OrganizationFilterSet,
-            alliance_selectors.organization_visible_to(self.user).filter(is_active=True),
-            "alliance:organization-list",
-            params,
-            self.request,
-        )
-
-    # --- helpers -----------------------------------------------------------------------------
-
-    def add(
-        self,
-        key: str,
-        section: str,
-        label: Any,
-        definition: Any,
-        value: Number,
-        url: str | None,
-        unit: str = "",
-    ) -> None:
-        self.figures.append(Figure(key, section, label, definition, value, url, unit))
-
-    def breakdown(
-        self,
-        key: str,
-        title: Any,
-        rows: Iterable[Row],
-        definition: Any = "",
-    ) -> Breakdown:
-        result = Breakdown(key, title, list(rows), definition)
-        self.breakdowns[key] = result
-        return result
-
-    def grouped(
-        self,
-        source: SourceList,
-        group: str | Any,
-        labels: Callable[[Any], str] | None,
-        url_param: str | None,
-        *,
-        value: Any = None,
-        order_by_value: bool = True,
-    ) -> list[Row]:
-        """One row per value of ``group`` (a field name or an expression), with its count.
-        ``labels=None``: the values are organisation ids, named by one lookup of those ids
-        (not by repeating the source's query in a subquery)."""
-        qs = source.qs
-        if not isinstance(group, str):
-            qs = qs.annotate(_group=group)
-            group = "_group"
-        rows = list(qs.values(group).annotate(n=value or Count("pk")).order_by())
-        if labels is None:
-            names = dict(
-                Organization.objects.filter(
-                    pk__in=[item[group] for item in rows if item[group] is not None]
-                ).values_list("pk", "name")
-            )
-
-            def labels(pk: Any) -> str:
-                return names.get(pk, str(pk))
-
-        result = [
-            Row(
-                str(item[group]),
-                labels(item[group]),
-                item["n"],
-                source.url(**{url_param: item[group]}) if url_param else None,
-            )
-            for item in rows
-            if item[group] is not None
-        ]
-        if order_by_value:
-            result.sort(key=lambda row: (-(row.value or 0), row.label))
-        return result
-
-    # --- the figures ---------------------------------------------------------------------------
+class StatisticsBuilder(SourcesBase):
+    """Computes the statistics of ``scope`` for ``request.user``: one method per section."""
 
     def build(self) -> Statistics:
         self._alliance()
@@ -503,17 +110,11 @@ class StatisticsBuilder:
 
     def _members_by_province(self, members: SourceList) -> list[Row]:
         names = self._region_names(Region.Level.PROVINCE)
-        province = _region_at("region", Region.Level.PROVINCE)
+        province = region_at("region", Region.Level.PROVINCE)
         rows = self.grouped(members, province, lambda code: names.get(code, code), None)
         for row in rows:
             row.url = members.url(region=row.key)
         return rows
-
-    def _region_names(self, level: str) -> dict[str, str]:
-        """Region names of ``level`` in the active language (English names where recorded)."""
-        english = (get_language() or "").startswith("en")
-        rows = Region.objects.filter(level=level).values_list("code", "name", "name_en")
-        return {code: (name_en if english and name_en else name) for code, name, name_en in rows}
 
     def _cases(self) -> None:
         cases = self.cases
@@ -623,7 +224,7 @@ class StatisticsBuilder:
             else _("Cases by province of the handling organisation"),
             self.grouped(
                 cases,
-                _region_at("handling_organization__region", level),
+                region_at("handling_organization__region", level),
                 lambda v: names.get(v, v),
                 "region",
             ),
@@ -637,66 +238,6 @@ class StatisticsBuilder:
             _("Cases received per month, by current status"),
             ("received_after", "received_before"),
         )
-
-    def _durations(self, settled: QuerySet) -> tuple[Decimal | None, Decimal | None]:
-        duration = ExpressionWrapper(
-            F("agreement__signed_on") - F("received_on"), output_field=DurationField()
-        )
-        settled = settled.filter(received_on__isnull=False).annotate(_days=duration)
-        result = settled.aggregate(n=Count("pk"), average=Avg("_days"))
-        n = result["n"]
-        if not n:
-            return None, None
-        average = _days(result["average"])
-        # The median by the database: the one or two middle rows of the sorted durations.
-        middle = list(
-            settled.order_by("_days", "pk").values_list("_days", flat=True)[
-                (n - 1) // 2 : n // 2 + 1
-            ]
-        )
-        median = sum((_days(d) for d in middle), Decimal(0)) / len(middle)
-        return average, median.quantize(Decimal("0.1"))
-
-    def _monthly(
-        self,
-        key: str,
-        source: SourceList,
-        date_field: str,
-        group: str | None,
-        labels: dict[str, Any],
-        title: Any,
-        date_params: tuple[str, str],
-    ) -> Monthly:
-        months = _month_starts(self.scope.start, self.scope.end)
-        keys = [_month_key(m) for m in months]
-        rows = (
-            source.qs.annotate(_month=TruncMonth(date_field))
-            .values("_month", *([group] if group else []))
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        counts: dict[str, list[int]] = {}
-        for row in rows:
-            key = _month_key(row["_month"]) if row["_month"] is not None else None
-            if key in keys:
-                name = row[group] if group else ""
-                counts.setdefault(name, [0] * len(keys))[keys.index(key)] += row["n"]
-        if group:
-            series = [
-                (name, str(label), counts[name]) for name, label in labels.items() if name in counts
-            ]
-        else:
-            series = [("", str(title), counts.get("", [0] * len(keys)))]
-        urls = [
-            source.url(
-                **{
-                    date_params[0]: _date(max(month, self.scope.start)),
-                    date_params[1]: _date(min(_month_end(month), self.scope.end)),
-                }
-            )
-            for month in months
-        ]
-        return Monthly(key, title, keys, series, urls)
 
     def _court(self) -> None:
         confirmations = self.confirmations
@@ -927,12 +468,6 @@ class StatisticsBuilder:
             )
             for row in rows
         ]
-
-
-def _days(value: dt.timedelta | None) -> Decimal | None:
-    if value is None:
-        return None
-    return (Decimal(value.total_seconds()) / 86400).quantize(Decimal("0.1"))
 
 
 def statistics(request: Any, scope: Scope) -> Statistics:

@@ -14,8 +14,8 @@ from reportlab.platypus import Table
 
 from zhangzhou_ip.core import pdf
 from zhangzhou_ip.core.templatetags.people import person_name
-from zhangzhou_ip.stats.figures import SECTIONS, Number, Statistics, format_value
 from zhangzhou_ip.stats.indicators import Indicators
+from zhangzhou_ip.stats.results import SECTIONS, Number, Statistics, format_value
 from zhangzhou_ip.stats.tables import monthly_table
 
 MAX_FLOWS = 30

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from zhangzhou_ip.core.exports import Value
-from zhangzhou_ip.stats.figures import SECTIONS, Monthly, Statistics
+from zhangzhou_ip.stats.results import SECTIONS, Monthly, Statistics
 
 
 @dataclass

@@ -15,9 +15,10 @@ from django.views import View
 from zhangzhou_ip.core import exports
 from zhangzhou_ip.core.forms import bootstrapify
 from zhangzhou_ip.stats import report, tables
-from zhangzhou_ip.stats.figures import SECTIONS, Statistics, statistics
+from zhangzhou_ip.stats.figures import statistics
 from zhangzhou_ip.stats.indicators import Indicators, indicator_rows
 from zhangzhou_ip.stats.period import StatsScopeForm
+from zhangzhou_ip.stats.results import SECTIONS, Statistics
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
