@@ -7,6 +7,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from alliance import selectors
 from alliance.models import IntellectualProperty, Membership, Organization, Region
@@ -33,6 +35,7 @@ def _visible_organizations(request):
     return selectors.organization_visible_to(user)
 
 
+@extend_schema_field(OpenApiTypes.STR)  # a region code: the API schema cannot guess it
 class RegionFilter(django_filters.ModelChoiceFilter):
     """A province or city, by its code, and everything below it. ``paths`` name the region
     fields to test (several: any of them matches — both sides of a collaboration request)."""
