@@ -96,9 +96,8 @@ def test_the_api_answers_the_same_figures(admin_stats, client):
 def test_the_exports_carry_the_figures_in_the_reader_language(admin_stats, client, settings):
     client.force_login(_user("admin"))
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    csv = client.get("/stats/export/", {"year": "2024", "format": "csv"}).content.decode(
-        "utf-8-sig"
-    )
+    response = client.get("/stats/export/", {"year": "2024", "format": "csv"})
+    csv = b"".join(response.streaming_content).decode("utf-8-sig")
     assert csv.splitlines()[0] == "Section,Figure,Value,Unit,Definition,List"
     assert "Evidence records,2765," in csv
     assert "Coordinated cases,89," in csv

@@ -6,21 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
-from zhangzhou_ip.core import exports
 from zhangzhou_ip.core.forms import bootstrapify
+from zhangzhou_ip.core.views import EXPORT_FORMATS, export_response, plain_text_bad_request
 from zhangzhou_ip.stats import report, tables
 from zhangzhou_ip.stats.figures import statistics
 from zhangzhou_ip.stats.indicators import Indicators, indicator_rows
 from zhangzhou_ip.stats.period import StatsScopeForm
 from zhangzhou_ip.stats.results import SECTIONS, Statistics
-
-EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def _require(request: HttpRequest) -> None:
@@ -33,10 +31,7 @@ def _bad_scope(form: StatsScopeForm) -> HttpResponse:
         f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
         for name, errors in form.errors.items()
     )
-    return HttpResponseBadRequest(
-        _("The period or filters are not valid:") + "\n" + problems,
-        content_type="text/plain; charset=utf-8",
-    )
+    return plain_text_bad_request(_("The period or filters are not valid:") + "\n" + problems)
 
 
 def _series(monthly) -> dict[str, Any]:
@@ -106,9 +101,8 @@ class StatsExportView(View):
         _require(request)
         fmt = request.GET.get("format", "")
         if fmt not in EXPORT_FORMATS:
-            return HttpResponseBadRequest(
-                _("Unknown export format. Use format=csv or format=xlsx."),
-                content_type="text/plain; charset=utf-8",
+            return plain_text_bad_request(
+                _("Unknown export format. Use format=csv or format=xlsx.")
             )
         form = StatsScopeForm(request.GET, user=request.user)
         if not form.is_valid():
@@ -116,17 +110,7 @@ class StatsExportView(View):
         stats = statistics(request, form.scope())
         headers, rows = tables.export_rows(stats, request.build_absolute_uri("/")[:-1])
         stem = f"statistics-{stats.scope.start.isoformat()}-{stats.scope.end.isoformat()}"
-        if fmt == "csv":
-            response = HttpResponse(
-                "".join(exports.csv_lines(headers, rows)), content_type=exports.CSV_CONTENT_TYPE
-            )
-        else:
-            response = HttpResponse(
-                exports.xlsx_bytes(_("Statistics"), headers, rows),
-                content_type=exports.XLSX_CONTENT_TYPE,
-            )
-        response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
-        return response
+        return export_response(fmt, stem=stem, title=_("Statistics"), headers=headers, rows=rows)
 
 
 class AnnualReportView(View):
