@@ -14,6 +14,7 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
@@ -41,6 +42,7 @@ from cases.models import (
 )
 from zhangzhou_ip.core.api import ERRORS, model_perm
 from zhangzhou_ip.core.api import responses as _responses
+from zhangzhou_ip.core.errors import PermissionDenied
 
 # The ``mediator`` filter takes a user id; its method in cases/filters.py has no type hint
 # from which the schema could say so.
@@ -59,6 +61,19 @@ class _ServiceChecksPermissions:
     def action_permissions(self) -> dict[str, str]:
         view = model_perm(self.queryset.model, "view")
         return {name: view for name in self.service_checked_actions}
+
+    def check_object_permissions(self, request: Request, obj: Any) -> None:
+        """Before the body is read, refuse an edit or a deletion the services would refuse:
+        a full update (PUT) from someone who may not edit must be a 403, not a list of
+        missing fields. Same permission and answer as the services' own check."""
+        super().check_object_permissions(request, obj)
+        action = {"update": "change", "partial_update": "change", "destroy": "delete"}.get(
+            getattr(self, "action", None) or ""
+        )
+        if action and not request.user.has_perm(model_perm(type(obj), action), obj):
+            raise PermissionDenied(
+                _("You are not allowed to do this on this case."), code="forbidden"
+            )
 
 
 # --- cases ------------------------------------------------------------------------------------

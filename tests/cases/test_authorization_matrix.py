@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
+from drf_spectacular.generators import SchemaGenerator
 
 from alliance import collaboration, indicators
 from alliance.models import CollaborationRequest, Indicator, Organization
@@ -391,18 +393,18 @@ MATRIX: dict[str, tuple] = {
     "api:region-list": (NONE, ("GET",)),
     "api:region-detail": (lambda o: {"pk": o["organization"].region_id}, ("GET",)),
     "api:organization-list": (NONE, ("GET", "POST")),
-    "api:organization-detail": (_pk("organization"), ("GET", "PATCH")),
+    "api:organization-detail": (_pk("organization"), ("GET", "PUT", "PATCH")),
     "api:enterprise-list": (NONE, ("GET",)),
     "api:enterprise-detail": (_pk("organization"), ("GET",)),
     "api:membership-list": (NONE, ("GET", "POST")),
     "api:membership-detail": (
         lambda o: {"pk": o["mediator_user"].memberships.first().pk},
-        ("GET",),
+        ("GET", "DELETE"),
     ),
     "api:ip-right-list": (NONE, ("GET", "POST")),
-    "api:ip-right-detail": (_pk("ip"), ("GET", "PATCH")),
+    "api:ip-right-detail": (_pk("ip"), ("GET", "PUT", "PATCH")),
     "api:mediation-case-list": (NONE, ("GET", "POST")),
-    "api:mediation-case-detail": (CASE, ("GET", "PATCH", "DELETE")),
+    "api:mediation-case-detail": (CASE, ("GET", "PUT", "PATCH", "DELETE")),
     "api:mediation-case-timeline": (CASE, ("GET",)),
     "api:mediation-case-related": (CASE, ("GET",)),
     "api:mediation-case-submit": (CASE, ("POST",)),
@@ -416,14 +418,17 @@ MATRIX: dict[str, tuple] = {
     "api:mediation-case-assign": (CASE, ("POST",)),
     "api:mediation-case-unassign": (CASE, ("POST",)),
     "api:case-party-list": (NONE, ("GET", "POST")),
-    "api:case-party-detail": (_pk("party"), ("GET", "PATCH", "DELETE")),
+    "api:case-party-detail": (_pk("party"), ("GET", "PUT", "PATCH", "DELETE")),
     "api:case-right-list": (NONE, ("GET", "POST")),
     "api:case-right-detail": (_pk("right"), ("GET", "DELETE")),
     "api:mediation-session-list": (NONE, ("GET", "POST")),
     "api:mediation-session-detail": (_pk("session"), ("GET",)),
     "api:mediation-session-record": (_pk("session"), ("POST",)),
     "api:agreement-list": (NONE, ("GET", "POST")),
-    "api:agreement-detail": (lambda o: {"pk": o["settled"].agreement.pk}, ("GET", "PATCH")),
+    "api:agreement-detail": (
+        lambda o: {"pk": o["settled"].agreement.pk},
+        ("GET", "PUT", "PATCH"),
+    ),
     "api:case-event-list": (NONE, ("GET",)),
     "api:case-event-detail": (_pk("event"), ("GET",)),
     "api:judicial-confirmation-list": (NONE, ("GET", "POST")),
@@ -557,6 +562,7 @@ EXPECTED: dict[str, str] = {
     "alliance:organization-update POST": "302 404 200 200 403 403 403 403 200 403",
     "alliance:region-list GET": "302 200 200 200 200 200 200 200 200 200",
     "api:agreement-detail GET": "403 404 200 200 200 200 404 200 200 404",
+    "api:agreement-detail PUT": "403 404 400 403 403 403 404 403 403 404",
     "api:agreement-detail PATCH": "403 404 409 403 403 403 404 403 403 404",
     "api:agreement-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:agreement-list POST": "403 403 400 400 400 400 400 403 403 403",
@@ -569,6 +575,7 @@ EXPECTED: dict[str, str] = {
     "api:case-event-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:case-party-detail DELETE": "403 404 204 204 204 403 404 404 403 404",
     "api:case-party-detail GET": "403 404 200 200 200 200 404 404 200 404",
+    "api:case-party-detail PUT": "403 404 400 400 400 403 404 404 403 404",
     "api:case-party-detail PATCH": "403 404 200 200 200 403 404 404 403 404",
     "api:case-party-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:case-party-list POST": "403 403 400 400 400 400 400 403 403 403",
@@ -616,6 +623,7 @@ EXPECTED: dict[str, str] = {
     "api:indicator-value-detail GET": "403 404 200 200 200 200 200 200 200 200",
     "api:indicator-value-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:ip-right-detail GET": "403 404 200 200 200 200 200 200 200 200",
+    "api:ip-right-detail PUT": "403 404 400 400 400 400 400 400 400 400",
     "api:ip-right-detail PATCH": "403 404 200 200 200 200 200 200 200 200",
     "api:ip-right-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:ip-right-list POST": "403 403 400 400 400 400 400 400 400 400",
@@ -640,6 +648,7 @@ EXPECTED: dict[str, str] = {
     "api:mediation-case-decline POST": "403 404 400 400 400 400 404 404 400 404",
     "api:mediation-case-detail DELETE": "403 404 409 403 403 403 404 404 403 404",
     "api:mediation-case-detail GET": "403 404 200 200 200 200 404 404 200 404",
+    "api:mediation-case-detail PUT": "403 404 400 400 400 403 404 404 403 404",
     "api:mediation-case-detail PATCH": "403 404 200 200 200 403 404 404 403 404",
     "api:mediation-case-evidence GET": "403 404 200 200 200 200 404 404 200 404",
     "api:mediation-case-evidence POST": "403 404 400 400 400 403 404 404 403 404",
@@ -659,6 +668,7 @@ EXPECTED: dict[str, str] = {
     "api:mediation-session-list POST": "403 403 400 400 400 400 400 403 403 403",
     "api:mediation-session-record POST": "403 404 400 400 400 400 404 404 400 404",
     "api:membership-detail GET": "403 404 200 200 200 404 404 404 404 404",
+    "api:membership-detail DELETE": "403 404 204 204 403 404 404 404 404 404",
     "api:membership-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:membership-list POST": "403 403 400 400 403 403 403 403 400 403",
     "api:notification-detail GET": "403 404 404 404 200 404 404 404 404 404",
@@ -666,6 +676,7 @@ EXPECTED: dict[str, str] = {
     "api:notification-read POST": "403 404 404 404 200 404 404 404 404 404",
     "api:notification-read-all POST": "403 200 200 200 200 200 200 200 200 200",
     "api:organization-detail GET": "403 404 200 200 200 200 200 200 200 200",
+    "api:organization-detail PUT": "403 404 400 400 403 403 403 403 400 403",
     "api:organization-detail PATCH": "403 404 200 200 403 403 403 403 200 403",
     "api:organization-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:organization-list POST": "403 403 400 400 400 400 400 400 403 400",
@@ -801,6 +812,25 @@ def test_every_route_has_a_row():
     assert stale == [], f"rows for routes that no longer exist: {stale}"
     cells = {f"{name} {method}" for name, (_build, methods) in MATRIX.items() for method in methods}
     assert cells == set(EXPECTED), sorted(cells ^ set(EXPECTED))
+
+
+def test_every_api_operation_has_a_cell():
+    """The OpenAPI schema is the API's contract: each documented operation (path × method)
+    resolves to a route whose cell for that method is in the matrix."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [
+        (path, method.upper())
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) > 100
+    missing = []
+    for path, method in operations:
+        match = resolve(re.sub(r"\{[^}]+\}", "1", path))
+        if f"{match.view_name} {method}" not in EXPECTED:
+            missing.append(f"{method} {path} ({match.view_name})")
+    assert missing == [], f"API operations without a cell in EXPECTED: {missing}"
 
 
 def test_uploads_are_never_served_by_path():
