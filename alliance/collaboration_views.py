@@ -36,6 +36,7 @@ from alliance.forms_collaboration import (
 from alliance.models import CollaborationRequest
 from alliance.reciprocity import may_see_reciprocity, reciprocity_board
 from zhangzhou_ip.core.errors import ConflictError
+from zhangzhou_ip.core.uploads import upload_limit
 from zhangzhou_ip.core.views import ExportMixin, FilteredListView
 
 ACTION_SERVICES = {
@@ -336,6 +337,7 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @require_POST
+@upload_limit("AGREEMENT_DOCUMENT_MAX_BYTES")
 def request_reply(request: HttpRequest, pk: int) -> HttpResponse:
     """A reply from either side, with an optional attachment checked before it is stored."""
     obj = _visible_request(request, pk)

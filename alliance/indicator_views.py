@@ -24,6 +24,7 @@ from alliance.filters_indicators import IndicatorValueFilterSet
 from alliance.forms_indicators import IndicatorImportForm, IndicatorValueForm
 from alliance.models import Indicator, IndicatorValue
 from zhangzhou_ip.core.exports import Value
+from zhangzhou_ip.core.uploads import upload_limit
 from zhangzhou_ip.core.views import ExportMixin, FilteredListView
 
 
@@ -185,6 +186,7 @@ class IndicatorValueUpdateView(_ValueFormView):
         return context
 
 
+@upload_limit("INDICATOR_IMPORT_MAX_BYTES")
 class IndicatorImportView(FormView):
     template_name = "alliance/indicators/import.html"
     form_class = IndicatorImportForm

@@ -142,6 +142,7 @@ def indicator_value_create(
             {"indicator": _("This indicator is no longer in use.")}, code="inactive"
         )
     obj.full_clean()
+    obj._history_user = actor
     obj.save()
     return obj
 
@@ -169,6 +170,7 @@ def indicator_value_update(
         setattr(obj, name, value)
     obj.entered_by = actor
     obj.full_clean()
+    obj._history_user = actor
     obj.save()
     return obj
 
@@ -378,5 +380,8 @@ def write_rows(rows: Iterable[ImportRow], *, entered_by: AbstractBaseUser | None
                 setattr(obj, name, value)
             result.updated += 1
         obj.entered_by = entered_by
+        # The upload form's user; ``None`` is the operator's command, named in the history.
+        obj._history_user = entered_by
+        obj._change_reason = "manage.py import_indicators" if entered_by is None else "CSV"
         obj.save()
     return result

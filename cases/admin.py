@@ -506,4 +506,4 @@ class CaseNumberCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.has_perm("cases.view_casenumbercounter")
 
 
-from cases import admin_court, admin_protection, admin_sharing  # noqa: E402,F401
+from cases import admin_court, admin_protection, admin_sharing, audit  # noqa: E402,F401

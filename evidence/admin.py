@@ -359,3 +359,7 @@ class RetrievalEventAdmin(ReadOnlyAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(request__in=selectors.retrieval_visible_to(request.user).values("pk"))
+
+
+# --- deposits, withdrawals and retrieval timelines in the admin's audit trail (issue 8) --------
+from evidence import audit_trail  # noqa: E402, F401

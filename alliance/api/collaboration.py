@@ -49,7 +49,7 @@ Kind = CollaborationRequest.Kind
 
 
 WRITE_ERRORS = (400, 403, 404, 409)
-BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
+BINARY = {(200, "*/*"): OpenApiTypes.BINARY}  # the stored file, in its own type
 
 
 def _values(choices: list[tuple[str, str]]) -> Any:
@@ -343,6 +343,8 @@ class CollaborationRequestViewSet(
     through the actions: accept, decline, complete, cancel."""
 
     queryset = CollaborationRequest.objects.none()
+    # Documents (PDF/JPEG/PNG scans) stop streaming at their own limit (core/uploads.py).
+    upload_limit_setting = "AGREEMENT_DOCUMENT_MAX_BYTES"
     serializer_class = CollaborationRequestSerializer
     filterset_class = CollaborationRequestAPIFilterSet
     ordering_fields = ["sent_on", "due_on", "status", "closed_on", "created_at"]

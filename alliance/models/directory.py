@@ -49,6 +49,8 @@ class Region(models.Model):
         _("valid to"), null=True, blank=True, help_text=_("Empty while the code is current.")
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Administrators' edits (the reference data loader writes in bulk, without history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("region")
@@ -473,6 +475,7 @@ class CourtJurisdiction(models.Model):
         limit_choices_to={"kind": "court"},
     )
     note = models.CharField(_("source / note"), max_length=300, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("IP court jurisdiction")
@@ -503,6 +506,7 @@ class HolidayYear(models.Model):
         ),
     )
     published_on = models.DateField(_("published on"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("holiday year")
@@ -529,6 +533,7 @@ class HolidayDate(models.Model):
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("holiday date")

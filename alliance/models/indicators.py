@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from alliance.models.directory import Region
 from zhangzhou_ip.core.models import TimeStampedModel
@@ -44,6 +45,7 @@ class Indicator(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("IP indicator")
@@ -113,6 +115,7 @@ class IndicatorValue(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("indicator value")

@@ -6,6 +6,8 @@ DOMAIN §1 (confirmation: window, competent courts, materials, clocks, states) a
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -14,10 +16,23 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from alliance.models import Organization
-from cases.models.mediation import Agreement, MediationCase
+from cases.models.mediation import Agreement, MediationCase, safe_extension
 from zhangzhou_ip.core.models import TimeStampedModel
 
 COURT_ONLY = {"kind": "court"}
+
+
+def ruling_upload_to(instance: JudicialConfirmation, filename: str) -> str:
+    # Never a user-chosen name or path: the confirmation's id, a random part (a replaced
+    # ruling never overwrites the old file in place) and an allowed extension.
+    return f"confirmations/{instance.pk}/ruling-{secrets.token_hex(8)}{safe_extension(filename)}"
+
+
+def material_upload_to(instance: ConfirmationMaterial, filename: str) -> str:
+    return (
+        f"confirmations/{instance.confirmation_id}/{instance.kind}-"
+        f"{secrets.token_hex(8)}{safe_extension(filename)}"
+    )
 
 
 class JudicialConfirmation(TimeStampedModel):
@@ -94,7 +109,7 @@ class JudicialConfirmation(TimeStampedModel):
     is_extended = models.BooleanField(_("decision term extended"), default=False, editable=False)
     ruling_on = models.DateField(_("ruling date"), null=True, blank=True, editable=False)
     ruling_document = models.FileField(
-        _("ruling (民事裁定书)"), upload_to="confirmations/rulings/%Y/", blank=True
+        _("ruling (民事裁定书)"), upload_to=ruling_upload_to, blank=True
     )
     outcome_reason = models.TextField(_("reason"), blank=True, editable=False)
     created_by = models.ForeignKey(
@@ -189,7 +204,7 @@ class ConfirmationMaterial(models.Model):
         JudicialConfirmation, on_delete=models.CASCADE, related_name="materials"
     )
     kind = models.CharField(_("document"), max_length=14, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to="confirmations/materials/%Y/")
+    file = models.FileField(_("file"), upload_to=material_upload_to)
     note = models.CharField(_("note"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

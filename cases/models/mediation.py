@@ -8,11 +8,14 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from alliance.models import IntellectualProperty, Organization, Region
+from alliance.validators import mask_resident_id
 from cases.choices import (
     DisputeType,
     MediationKind,
@@ -47,6 +50,8 @@ class CaseNumbering(models.Model):
             "of the city name)."
         ),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("case numbering")
@@ -274,7 +279,8 @@ class Party(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     agent_name = models.CharField(_("agent"), max_length=100, blank=True)
     agent_phone = models.CharField(_("agent's phone"), max_length=30, blank=True)
-    history = HistoricalRecords(excluded_fields=["id_number"])
+    # The history keeps the resident ID number masked only (see _mask_party_id_number).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("party")
@@ -293,6 +299,14 @@ class Party(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.name}"
+
+
+@receiver(pre_create_historical_record)
+def _mask_party_id_number(sender, instance, history_instance, **kwargs) -> None:
+    """A party's history records that its resident ID number changed (first 6 and last 4
+    characters), never the number itself: the full number lives in one row only."""
+    if isinstance(instance, Party) and history_instance.id_number:
+        history_instance.id_number = mask_resident_id(history_instance.id_number)
 
 
 class CaseRight(models.Model):
@@ -341,6 +355,7 @@ class MediationSession(TimeStampedModel):
         _("outcome"), max_length=16, choices=SessionOutcome.choices, blank=True
     )
     recorded_at = models.DateTimeField(_("minutes recorded at"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("mediation session")
@@ -364,10 +379,10 @@ class MediationSession(TimeStampedModel):
 
 def agreement_upload_to(instance: Agreement, filename: str) -> str:
     # Never a user-chosen path: the stored name is derived from the case id only.
-    return f"cases/{instance.case_id}/agreement{_extension(filename)}"
+    return f"cases/{instance.case_id}/agreement{safe_extension(filename)}"
 
 
-def _extension(filename: str) -> str:
+def safe_extension(filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     return f".{suffix}" if suffix in {"pdf", "jpg", "jpeg", "png"} else ""
 

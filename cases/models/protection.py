@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from alliance.models import Organization
 from cases.models.mediation import MediationCase
@@ -127,6 +128,7 @@ class ProtectionAction(TimeStampedModel):
         related_name="+",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         verbose_name = _("protection action")

@@ -78,6 +78,7 @@ def case_delete_draft(*, actor: User, case: MediationCase) -> None:
     _require(actor, "cases.delete_mediationcase", case)
     if case.status != Status.DRAFT:
         raise InvalidTransition(_("Only drafts can be deleted."), code="not_draft")
+    case._history_user = actor
     case.delete()
 
 
@@ -161,6 +162,7 @@ def party_remove(*, actor: User, party: Party) -> None:
     case = _lock(party.case, None)
     _require(actor, "cases.delete_party", party)
     name, role = party.name, party.role
+    party._history_user = actor
     party.delete()
     _refresh_cross_region(case)
     record_event(case, actor, "party.removed", role=role, name=name)

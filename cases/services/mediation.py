@@ -51,6 +51,7 @@ def case_assign(*, actor: User, case: MediationCase, mediator: User) -> CaseAssi
         return existing
     assignment = CaseAssignment.objects.create(case=case, user=mediator, assigned_by=actor)
     case.version += 1
+    case._history_user = actor
     case.save(update_fields=["version"])
     record_event(case, actor, "case.assigned", mediator=mediator.get_username())
     notify_case_event(case_id=case.pk, verb="case.assigned", actor_id=actor.pk)
@@ -66,6 +67,7 @@ def case_unassign(*, actor: User, case: MediationCase, mediator: User) -> None:
     )
     if updated:
         case.version += 1
+        case._history_user = actor
         case.save(update_fields=["version"])
         record_event(case, actor, "case.unassigned", mediator=mediator.get_username())
 
@@ -80,6 +82,7 @@ def session_schedule(*, actor: User, case: MediationCase, **fields) -> Mediation
     session = MediationSession(case=case, **fields)
     _require(actor, "cases.add_mediationsession", session)
     session.full_clean()
+    session._history_user = actor
     session.save()
     record_event(
         case,
@@ -104,6 +107,7 @@ def session_record(
         session.attendees = attendees
     session.recorded_at = timezone.now()
     session.full_clean()
+    session._history_user = actor
     session.save()
     record_event(case, actor, "session.recorded", session=session.pk, outcome=outcome)
     return session

@@ -167,6 +167,7 @@ def action_record(*, actor: User, enterprise: Organization, **fields: Any) -> Pr
     _validate(action)
     _check_case(actor, enterprise, action.case)
     records = _records(actor, enterprise, evidence)
+    action._history_user = actor
     action.save()
     if records:
         action.evidence.set(records)
@@ -224,6 +225,7 @@ def action_update(
         new = _records(actor, action.enterprise, wanted - current) if wanted - current else set()
         action.evidence.set((wanted & current) | new | (current - visible))
     action.version += 1
+    action._history_user = actor
     action.save()
     _event(action, actor, "protection.updated")
     if old_case is not None and old_case.pk != action.case_id:

@@ -20,6 +20,7 @@ from cases import documents, selectors, services
 from cases.forms.sessions import AgreementForm, SessionRecordForm, SessionScheduleForm
 from cases.models import Agreement, MediationCase, MediationSession
 from cases.views.intake import add_errors
+from zhangzhou_ip.core.uploads import upload_limit
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -107,6 +108,7 @@ def session_ics(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     return response
 
 
+@upload_limit("AGREEMENT_DOCUMENT_MAX_BYTES")
 class AgreementEditView(View):
     """Record or edit the agreement. Only while mediating: the service refuses otherwise and
     its message is shown. An uploaded document is checked by the form before the service

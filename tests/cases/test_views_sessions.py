@@ -6,6 +6,7 @@ the case."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -305,10 +306,12 @@ def test_oversize_upload_is_refused_before_storing(login, case_world, media, set
     url = reverse("cases:agreement-edit", args=[case.pk])
     data = {**_agreement_data(), "document": _upload("agreement.pdf", PDF_BYTES)}
     response = login("mediator").post(url, data)
-    assert response.status_code == 400
-    assert "the limit is 32" in response.content.decode()
+    # Stopped while it streamed (core/uploads.py), answered 413 with the limit.
+    assert response.status_code == 413
+    assert "larger than the limit of 32" in response.content.decode()
     assert not Agreement.objects.filter(case=case).exists()
     assert _files(media) == []
+    assert _files(Path(settings.FILE_UPLOAD_TEMP_DIR)) == []
 
 
 def test_signed_document_is_stored_and_downloaded_only_by_who_sees_the_case(

@@ -35,3 +35,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- the audit trail page (issue 8) --------------------------------------------------------
+from zhangzhou_ip.core import audit_admin  # noqa: E402, F401

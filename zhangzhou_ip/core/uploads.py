@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import MultiValueDict
@@ -120,8 +121,12 @@ def refused_upload_response(request: HttpRequest) -> HttpResponse | None:
 
 
 class UploadLimitMiddleware:
-    """Answer 413 when an upload was stopped at its limit, whatever the view said (a view that
-    never saw the file would otherwise answer "this field is required" or a CSRF failure)."""
+    """Answer 413 when an upload was stopped at its limit, before the view runs.
+
+    A multipart POST is parsed here, once the view (and so its limit) is known, so no view
+    ever acts on the other fields of a request whose file was refused (an agreement saved
+    without its oversized scan, a reply without its attachment). Uploads parsed later (PUT,
+    PATCH, which Django does not parse) are still answered 413 whatever the view said."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -131,6 +136,15 @@ class UploadLimitMiddleware:
         if response.status_code == 413:
             return response
         return refused_upload_response(request) or response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        if request.method != "POST" or not request.content_type.startswith("multipart/"):
+            return None
+        try:
+            request.FILES  # noqa: B018 — parse now, with the handlers and the view's limit
+        except MultiPartParserError:
+            return None  # malformed: left to the view, which answers 400 as before
+        return refused_upload_response(request)
 
 
 # What the first bytes of an allowed document must be, by extension.

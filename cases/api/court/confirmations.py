@@ -294,6 +294,8 @@ class JudicialConfirmationViewSet(
     actions: file, accept, extend, decide, not-accept, withdraw."""
 
     queryset = JudicialConfirmation.objects.none()
+    # Documents (PDF/JPEG/PNG scans) stop streaming at their own limit (core/uploads.py).
+    upload_limit_setting = "AGREEMENT_DOCUMENT_MAX_BYTES"
     serializer_class = JudicialConfirmationSerializer
     filterset_class = JudicialConfirmationFilterSet
     ordering_fields = [

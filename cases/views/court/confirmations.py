@@ -42,6 +42,7 @@ from cases.views.court.common import (
     annotate_confirmation_clocks,
 )
 from cases.views.intake import add_errors
+from zhangzhou_ip.core.uploads import upload_limit
 
 # --- preparing a confirmation ---------------------------------------------------------------
 
@@ -305,6 +306,7 @@ def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_confirmation(request, _visible_confirmation(request, pk))
 
 
+@upload_limit("AGREEMENT_DOCUMENT_MAX_BYTES")
 class ConfirmationActionView(View):
     """POST one of ``CONFIRMATION_ACTIONS`` with the version the user saw; GET goes back to
     the page, where the action's form is."""
@@ -343,6 +345,7 @@ class ConfirmationActionView(View):
         return redirect(self.confirmation.get_absolute_url())
 
 
+@upload_limit("AGREEMENT_DOCUMENT_MAX_BYTES")
 class MaterialUploadView(View):
     """Attach a document of the package. The form refuses a file that is too large, of another
     type or whose content does not match its extension before anything is stored."""
