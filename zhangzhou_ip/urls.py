@@ -31,6 +31,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/two-factor/", include("zhangzhou_ip.accounts.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("directory/", include("alliance.urls")),
     path("cases/", include("cases.urls")),

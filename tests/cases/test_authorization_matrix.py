@@ -258,6 +258,9 @@ MATRIX: dict[str, tuple] = {
     "password_change": (NONE, ("GET",)),
     "password_change_done": (NONE, ("GET",)),
     "set_language": (NONE, ("POST",)),
+    "accounts:two-factor-setup": (NONE, ("GET", "POST")),
+    "accounts:two-factor-verify": (NONE, ("GET", "POST")),
+    "accounts:two-factor-disable": (NONE, ("GET", "POST")),
     "notifications:list": (NONE, ("GET",)),
     "notifications:open": (_pk("notification"), ("GET", "POST")),
     "notifications:read-all": (NONE, ("POST",)),
@@ -522,6 +525,14 @@ MATRIX: dict[str, tuple] = {
 # (302); anonymous API requests are refused (403).
 EXPECTED: dict[str, str] = {
     # deliberately public: load balancers probe them without a session
+    # two-factor: anyone may set it up; verify and disable need a device (none here), so
+    # they send back to setup / home
+    "accounts:two-factor-setup GET": "302 200 200 200 200 200 200 200 200 200",
+    "accounts:two-factor-setup POST": "302 200 200 200 200 200 200 200 200 200",
+    "accounts:two-factor-verify GET": "302 302 302 302 302 302 302 302 302 302",
+    "accounts:two-factor-verify POST": "302 302 302 302 302 302 302 302 302 302",
+    "accounts:two-factor-disable GET": "302 302 302 302 302 302 302 302 302 302",
+    "accounts:two-factor-disable POST": "302 302 302 302 302 302 302 302 302 302",
     "healthz GET": "200 200 200 200 200 200 200 200 200 200",
     "readyz GET": "200 200 200 200 200 200 200 200 200 200",
     "alliance:collaboration-list GET": "302 200 200 200 200 200 200 200 200 200",

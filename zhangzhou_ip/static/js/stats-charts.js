@@ -114,7 +114,11 @@
     var height = key === "flows" ? 420 : Math.max(260, Math.min(560, rows.length * 22 + 60));
     node.style.height = height + "px";
     var chart = echarts.init(node, null, { renderer: "svg" });
-    chart.setOption(build());
+    var option = build();
+    // Tooltips drawn by the chart renderer, not as HTML: ECharts' HTML tooltips carry inline
+    // style attributes, which the Content-Security-Policy refuses (decision 0016).
+    option.tooltip = Object.assign({}, option.tooltip, { renderMode: "richText" });
+    chart.setOption(option);
     var links = linksOf(key);
     chart.on("click", function (params) {
       if (key === "flows" || key === "indicators") return;
