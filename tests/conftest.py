@@ -40,6 +40,7 @@ def pytest_configure(config):
         },
     }
     settings.FILE_UPLOAD_TEMP_DIR = f"{scratch}/uploads"
+    settings.MEDIA_ROOT = f"{scratch}/media"
     settings.EVIDENCE_SIGNING_KEY = Signer.generate(
         "test.zhangzhou-ip.example/yiqizheng"
     ).private_key

@@ -5,9 +5,11 @@ Defaults give a working development setup on SQLite at ``var/db.sqlite3``. Produ
 See README.md ("Production settings") for the full list.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -49,15 +51,22 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "django_htmx",
+    "csp",
     "zhangzhou_ip.core",
     "alliance",
     "evidence",
     "cases",
     "zhangzhou_ip.stats",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "zhangzhou_ip.accounts",  # after alliance: its admin extends alliance's User admin
+    "zhangzhou_ip.backup",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "zhangzhou_ip.core.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,11 +74,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "zhangzhou_ip.accounts.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "zhangzhou_ip.core.middleware.LoginRequiredMiddleware",
+    "zhangzhou_ip.accounts.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "zhangzhou_ip.urls"
@@ -99,16 +112,34 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# SQLite with several gunicorn workers writing at once (deposits, the custody log, sessions):
+# a transaction that reads and then writes failed at once with "database is locked" when
+# another worker was writing (bench/load.py). IMMEDIATE takes the write lock when the
+# transaction begins, so it waits (up to `timeout` seconds) instead; WAL lets readers go on
+# while a writer commits. Options in DATABASE_URL (?timeout=…) win.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL",
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    for _key, _value in SQLITE_OPTIONS.items():
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_key, _value)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        # Django's, with a message its Chinese catalogue translates (see the class)
+        "NAME": "zhangzhou_ip.accounts.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -126,7 +157,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "zhangzhou_ip" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -157,7 +188,8 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, refusing superusers' tokens while two-factor is required for them
+        "zhangzhou_ip.accounts.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["zhangzhou_ip.core.api.RulesPermission"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -166,6 +198,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "zhangzhou_ip.core.api.PageNumberPagination",
     "PAGE_SIZE": 25,
+    # DRF's two defaults; the browsable one allows style attributes (core/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "zhangzhou_ip.core.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "zhangzhou_ip.core.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
@@ -186,16 +223,58 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default enum hook, then the error answers every operation shares (core/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "zhangzhou_ip.core.schema.document_error_responses",
+    ],
 }
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Security: secure by default in production; `check --deploy` reports nothing there.
 SESSION_COOKIE_HTTPONLY = True
+# Session policy (decision 0015, zhangzhou_ip/accounts/sessions.py): a login lasts at most
+# SESSION_COOKIE_AGE (a working day) counted from the login, and ends after
+# SESSION_IDLE_MINUTES without a request (0: no idle limit); the cookie goes when the browser
+# closes (shared office and service-point computers).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_SAVE_EVERY_REQUEST = False  # the idle clock is written at most every five minutes
+# Lax, not Strict: a link from a notification e-mail must arrive logged in. No script reads
+# the CSRF cookie (forms carry the token), so it can be HttpOnly too.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4.0, decision 0016): no inline script, style or event
+# handler anywhere; data reaches JavaScript through json_script blocks and data- attributes.
+# Pages that cannot live with it widen it for themselves only: zhangzhou_ip/api_docs.py (Redoc),
+# zhangzhou_ip/core/renderers.py (DRF's browsable API).
+# Roll-out: CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only
+# (browsers report violations, to CSP_REPORT_URI when set, and block nothing).
+_CSP_DIRECTIVES = {
+    "default-src": [csp_constants.SELF],
+    "script-src": [csp_constants.SELF],
+    "style-src": [csp_constants.SELF],
+    "img-src": [csp_constants.SELF, "data:"],  # Bootstrap's CSS draws its icons as data: SVGs
+    "font-src": [csp_constants.SELF],
+    "connect-src": [csp_constants.SELF],
+    "object-src": [csp_constants.NONE],
+    "base-uri": [csp_constants.SELF],
+    "form-action": [csp_constants.SELF],
+    "frame-ancestors": [csp_constants.NONE],
+}
+if env.str("CSP_REPORT_URI", default=""):
+    _CSP_DIRECTIVES["report-uri"] = [env.str("CSP_REPORT_URI")]
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -209,22 +288,78 @@ if not DEBUG:
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zhangzhou-ip.example")
 
+# Resident ID numbers are masked in every line (zhangzhou_ip/core/logging.py). Django's own
+# console handlers would bypass the filter, so "django" logs through the root's handler and
+# runserver's request lines (with their query strings) through a filtered copy of its own.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_personal_ids": {"()": "zhangzhou_ip.core.logging.MaskPersonalIds"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_ids"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_personal_ids"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
+
+# Login protection (decision 0015, zhangzhou_ip/accounts/). django-axes counts failed logins
+# (login page, admin, API token) per (username, client address) pair: keyed on the username
+# alone, anyone could lock a colleague out by typing their name five times; keyed on the
+# address alone, one person's typos would lock a whole bureau or service point behind one NAT
+# address. The pair stops guessing one account's password from one place; guessing many
+# accounts from one address is slowed by the password rules and by the proxy's rate limits.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked are refused but do not restart the cool-off, so the time the lockout
+# page names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "zhangzhou_ip.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "zhangzhou_ip.accounts.lockout.client_ip"
+AXES_VERBOSE = False  # no start-up banner in every command's output; failures are still logged
+# Log who failed from where (passwords are always masked); operators need it to see an attack.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+# Reverse proxies of ours in front of the app; 0 = the client is REMOTE_ADDR. With N > 0 the
+# client is the N-th X-Forwarded-For entry from the right (what the outermost proxy saw).
+LOGIN_TRUSTED_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXY_COUNT", default=0)
+# Shown on the lockout page next to "ask your administrator", e.g. a phone number.
+SUPPORT_CONTACT = env.str("SUPPORT_CONTACT", default="")
+# Two-factor (TOTP, django-otp): required for superusers in production, optional for others.
+OTP_REQUIRED_FOR_SUPERUSERS = env.bool("OTP_REQUIRED_FOR_SUPERUSERS", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="益企维 zhangzhou_ip")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the device admin shows no secrets or QR codes
 
 # Product settings
 # Documented demo credential; load_demo refuses it when DEBUG is off.
 DEMO_PASSWORD = "demo-pass-2024"
 APP_NAME = _("Yiqiwei IP Protection Alliance")
 # Signed agreement scans (调解协议书): refused before they are stored when larger or of
-# another type (issue 3; streaming limits for all uploads come with issue 8).
+# another type.
 AGREEMENT_DOCUMENT_MAX_BYTES = env.int("AGREEMENT_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 AGREEMENT_DOCUMENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
+# Each kind of upload streams up to its own limit and no further (core/uploads.py): evidence
+# EVIDENCE_MAX_UPLOAD_BYTES, documents (agreements, confirmation materials, rulings,
+# collaboration attachments) AGREEMENT_DOCUMENT_MAX_BYTES, indicator CSV imports the one
+# below, anything else UPLOAD_DEFAULT_MAX_BYTES.
+INDICATOR_IMPORT_MAX_BYTES = env.int("INDICATOR_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 
 # Uploads stream to temporary files (same file system as the evidence store, so storing is a
 # rename) through one handler that hashes them and stops at the view's limit (core/uploads.py).

@@ -7,10 +7,11 @@ from rest_framework import serializers
 
 from alliance import selectors
 from alliance.models import IntellectualProperty, Membership, Organization, Region
+from zhangzhou_ip.core.api import SlugRelatedField
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Region
@@ -28,7 +29,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    region = SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     is_member = serializers.BooleanField(read_only=True)
     # Longer than 18 so that codes sent with spaces or hyphens reach normalisation.
     uscc = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -67,9 +68,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.all()
-    )
+    user = SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all())
 
     class Meta:
         model = Membership

@@ -26,6 +26,7 @@ from cases.models import (
 )
 from cases.rules import HANDLING_KINDS
 from cases.services import EDITABLE_FIELDS
+from zhangzhou_ip.core.api import SlugRelatedField
 
 User = get_user_model()
 Role = Membership.Role
@@ -278,7 +279,7 @@ class PartySerializer(_CaseChildMixin, serializers.ModelSerializer):
         allow_null=True,
         help_text=_("For an organisation party: the enterprise (its name is copied)."),
     )
-    region = serializers.SlugRelatedField(
+    region = SlugRelatedField(
         slug_field="code",
         queryset=Region.objects.all(),
         required=False,
@@ -407,6 +408,11 @@ class CaseRightSerializer(_CaseChildMixin, serializers.ModelSerializer):
 
 class MediationSessionSerializer(_CaseChildMixin, serializers.ModelSerializer):
     case = serializers.PrimaryKeyRelatedField(queryset=MediationCase.objects.none())
+    # Declared: a read-only field built from the model loses ``blank=True`` (DRF drops
+    # ``allow_blank`` for read-only fields), and a session without minutes has no outcome ("").
+    outcome = serializers.ChoiceField(
+        choices=SessionOutcome.choices, read_only=True, allow_blank=True
+    )
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
 
     class Meta:

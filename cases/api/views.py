@@ -40,7 +40,7 @@ from cases.models import (
     MediationSession,
     Party,
 )
-from zhangzhou_ip.core.api import ERRORS, model_perm
+from zhangzhou_ip.core.api import ERRORS, IsoDateTimeFromToRangeFilter, model_perm
 from zhangzhou_ip.core.api import responses as _responses
 from zhangzhou_ip.core.errors import PermissionDenied
 
@@ -328,7 +328,7 @@ class CaseRightFilterSet(django_filters.FilterSet):
 
 class MediationSessionFilterSet(django_filters.FilterSet):
     case = django_filters.NumberFilter(field_name="case")
-    starts = django_filters.IsoDateTimeFromToRangeFilter(field_name="starts_at")
+    starts = IsoDateTimeFromToRangeFilter(field_name="starts_at")  # read as UTC
 
     class Meta:
         model = MediationSession

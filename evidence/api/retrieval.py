@@ -116,6 +116,11 @@ class RetrievalRequestSerializer(serializers.ModelSerializer):
     )
     events = RetrievalEventSerializer(many=True, read_only=True)
     web_url = serializers.CharField(source="get_absolute_url", read_only=True)
+    # Declared: built from the model as read-only it would lose ``blank=True`` (DRF drops
+    # ``allow_blank`` for read-only fields) and be documented as a URL, which "" is not.
+    target_url = serializers.URLField(
+        read_only=True, allow_blank=True, help_text=_("Web captures: the page to capture.")
+    )
 
     class Meta:
         model = RetrievalRequest

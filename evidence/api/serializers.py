@@ -69,6 +69,13 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
     withdrawn_at = serializers.DateTimeField(
         source="withdrawal.withdrawn_at", read_only=True, allow_null=True
     )
+    # Declared: built from the model as read-only it would lose ``blank=True`` (DRF drops
+    # ``allow_blank`` for read-only fields) and be documented as a URL, which "" is not.
+    source_url = serializers.URLField(
+        read_only=True,
+        allow_blank=True,
+        help_text=_("Web captures: the captured page's URL; empty for other kinds."),
+    )
     corrects = serializers.SlugRelatedField(
         slug_field="number",
         read_only=True,

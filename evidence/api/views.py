@@ -262,7 +262,7 @@ class EvidenceRecordViewSet(
     @extend_schema(
         summary="Download the record's content (logged in its chain of custody)",
         parameters=[REASON_PARAMETER],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]},
+        responses={(200, "*/*"): OpenApiTypes.BINARY, 404: ERRORS[404]},  # its own type
     )
     @action(detail=True, methods=["get"], renderer_classes=[BlobRenderer])
     def content(self, request: Request, pk: str | None = None) -> FileResponse:

@@ -4,10 +4,14 @@ ordering, pagination and an exception handler that turns domain errors into JSON
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils import timezone
+from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, filters, pagination, permissions, serializers
@@ -113,6 +117,44 @@ class StrictOrderingFilter(filters.OrderingFilter):
         return self.get_default_ordering(view)
 
 
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC before it reaches a query: Python accepts UTC
+    offsets up to ±23:59, PostgreSQL only up to ±15:59 ("time zone displacement out of
+    range", a 500). A value that UTC puts outside the calendar (year 1 or 9999 with an offset)
+    is invalid, like any unreadable one."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is not None and timezone.is_aware(parsed):
+            try:
+                return parsed.astimezone(dt.UTC)
+            except OverflowError:
+                invalid = self.error_messages["invalid"]
+                raise DjangoValidationError(invalid, code="invalid") from None
+        return parsed
+
+
+class UTCIsoDateTimeRangeField(IsoDateTimeRangeField):
+    def __init__(self, *args, **kwargs):
+        RangeField.__init__(self, (UTCIsoDateTimeField(), UTCIsoDateTimeField()), *args, **kwargs)
+
+
+class IsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    """django-filter's ``…_after``/``…_before`` date-time range, read as UTC (see above)."""
+
+    field_class = UTCIsoDateTimeRangeField
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, refusing a value with a NUL character as invalid: PostgreSQL cannot hold NUL in
+    text, so the lookup would fail with a ``DataError`` (a 500) instead of "no such object"."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
@@ -146,9 +188,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]):
 
 
 class DomainErrorSerializer(serializers.Serializer):
-    """What a refused action answers (400, 403, 409, 429): the message and its code."""
+    """What a refused action answers (403, 404, 409, 429): the message and its code."""
 
     detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """What invalid input answers (400): either each refused field's name with its messages
+    (`{"title": ["This field is required."]}`; nested serializers nest, form-wide errors are
+    under `non_field_errors`), or a condition not met (`{"detail": "…", "code": "…"}`).
+    Field names vary by operation, so only `detail` and `code` are declared."""
+
+    detail = serializers.CharField(required=False)
     code = serializers.CharField(required=False)
 
 
@@ -161,12 +213,19 @@ class UploadTooLargeSerializer(serializers.Serializer):
 
 ERRORS: dict[int, OpenApiResponse] = {
     400: OpenApiResponse(
-        DomainErrorSerializer,
+        ValidationErrorSerializer,
         description='Invalid field (`{"field": ["message"]}`) or a condition not met '
         '(`{"detail": "…", "code": "…"}`).',
     ),
-    403: OpenApiResponse(DomainErrorSerializer, description="You may not do this."),
-    404: OpenApiResponse(description="No such object among those you may see."),
+    403: OpenApiResponse(
+        DomainErrorSerializer,
+        description="Not signed in (no session or token, or an invalid one), or you may not do "
+        "this.",
+    ),
+    404: OpenApiResponse(
+        DomainErrorSerializer,
+        description="No such object among those you may see (or no such page of the list).",
+    ),
     409: OpenApiResponse(
         DomainErrorSerializer,
         description="The object is not in a state that allows this, or it was changed by "

@@ -25,7 +25,7 @@ from cases.models import (
 
 CStatus = JudicialConfirmation.Status
 WRITE_ERRORS = (400, 403, 404, 409)
-BINARY = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
+BINARY = {(200, "*/*"): OpenApiTypes.BINARY}  # the stored file, in its own type
 
 
 def _courts() -> QuerySet[Organization]:
