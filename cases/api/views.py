@@ -14,7 +14,6 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     extend_schema,
@@ -40,9 +39,9 @@ from cases.models import (
     MediationSession,
     Party,
 )
+from cases.services._base import _require as require_permission
 from zhangzhou_ip.core.api import ERRORS, IsoDateTimeFromToRangeFilter, model_perm
 from zhangzhou_ip.core.api import responses as _responses
-from zhangzhou_ip.core.errors import PermissionDenied
 
 # The ``mediator`` filter takes a user id; its method in cases/filters.py has no type hint
 # from which the schema could say so.
@@ -70,10 +69,8 @@ class _ServiceChecksPermissions:
         action = {"update": "change", "partial_update": "change", "destroy": "delete"}.get(
             getattr(self, "action", None) or ""
         )
-        if action and not request.user.has_perm(model_perm(type(obj), action), obj):
-            raise PermissionDenied(
-                _("You are not allowed to do this on this case."), code="forbidden"
-            )
+        if action:
+            require_permission(request.user, model_perm(type(obj), action), obj)
 
 
 # --- cases ------------------------------------------------------------------------------------
