@@ -21,7 +21,9 @@ from zhangzhou_ip.stats.figures import statistics
 from zhangzhou_ip.stats.period import Scope
 
 TODAY = timezone.localdate()
-PERIOD = Scope(TODAY - dt.timedelta(days=400), TODAY)
+# Ends a day after TODAY: TODAY is read when the module is imported, and a run that crosses
+# midnight in Asia/Shanghai creates its cases on the next day.
+PERIOD = Scope(TODAY - dt.timedelta(days=400), TODAY + dt.timedelta(days=1))
 
 
 def stats_for(user, scope=PERIOD):
