@@ -36,20 +36,26 @@ STAFF_ROLES = (Role.ADMIN, Role.MEDIATOR, Role.CLERK, Role.LIAISON, Role.VIEWER)
 User = AbstractBaseUser | AnonymousUser
 
 
-def _memberships(user: User) -> list[tuple[int, str, str]]:
-    """(organisation id, organisation kind, role) of the user's active memberships, cached
-    on the user object for the duration of the request."""
+def memberships_of(user: User) -> list[Membership]:
+    """The user's active memberships of active organisations, with the organisation, in
+    name order — read once per user object (one query serves the rules, the selectors and
+    the navbar of a page)."""
     if not user.is_authenticated:
         return []
     cached = getattr(user, "_alliance_memberships", None)
     if cached is None:
         cached = list(
-            Membership.objects.filter(
-                user=user, is_active=True, organization__is_active=True
-            ).values_list("organization_id", "organization__kind", "role")
+            Membership.objects.filter(user=user, is_active=True, organization__is_active=True)
+            .select_related("organization")
+            .order_by("organization__name", "role")
         )
         user._alliance_memberships = cached
     return cached
+
+
+def _memberships(user: User) -> list[tuple[int, str, str]]:
+    """(organisation id, organisation kind, role) of ``memberships_of(user)``."""
+    return [(m.organization_id, m.organization.kind, m.role) for m in memberships_of(user)]
 
 
 def clear_membership_cache(user: User) -> None:
@@ -81,7 +87,7 @@ def has_membership(user: User) -> bool:
     return bool(_memberships(user))
 
 
-def _descendants_q(org_ids: set[int], prefix: str = "") -> Q:
+def descendants_q(org_ids: set[int], prefix: str = "") -> Q:
     """The organisations in ``org_ids`` and their descendants up to three levels down."""
     q = Q(**{f"{prefix}pk__in": org_ids})
     path = prefix + "parent"
@@ -115,7 +121,7 @@ def organization_manageable_by(user: User) -> QuerySet[Organization]:
     admin_of = organization_ids_of(user, roles=(Role.ADMIN,))
     if not admin_of:
         return qs.none()
-    return qs.filter(_descendants_q(admin_of))
+    return qs.filter(descendants_q(admin_of))
 
 
 def enterprise_list(user: User) -> QuerySet[Organization]:
@@ -133,7 +139,7 @@ def membership_visible_to(user: User) -> QuerySet[Membership]:
     admin_of = organization_ids_of(user, roles=(Role.ADMIN,))
     q = Q(user=user)
     if admin_of:
-        q |= _descendants_q(admin_of, prefix="organization__")
+        q |= descendants_q(admin_of, prefix="organization__")
     return qs.filter(q)
 
 

@@ -9,26 +9,22 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from alliance import selectors as alliance_selectors
 from alliance.filters import RegionFilter
 from alliance.models import Membership, Organization
 from alliance.validators import normalize_patent_number, normalize_uscc
 from cases.choices import DisputeType, MediationKind, Source, Status
 from cases.models import Agreement, CaseRight, CaseShare, MediationCase, Party
 from zhangzhou_ip.core.forms import YesNoAnySelect
+from zhangzhou_ip.core.lookups import pk_in
 
 
 def _handling_organizations(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return Organization.objects.none()
-    from cases.selectors import case_visible_to
+    from cases.selectors import handling_organizations_visible_to
 
-    return (
-        alliance_selectors.organization_visible_to(user)
-        .filter(pk__in=case_visible_to(user).values("handling_organization"))
-        .order_by("name")
-    )
+    return handling_organizations_visible_to(user).order_by("name")
 
 
 def _mediators(request):
@@ -38,18 +34,15 @@ def _mediators(request):
     User = get_user_model()
     if user is None or not user.is_authenticated:
         return User.objects.none()
-    from cases.selectors import case_visible_to
+    from cases.selectors import handling_organizations_visible_to
 
     users = User.objects.filter(
         memberships__is_active=True,
         memberships__role__in=[Membership.Role.MEDIATOR, Membership.Role.ADMIN],
     )
     if not user.is_superuser:
-        users = users.filter(
-            memberships__organization__in=case_visible_to(user)
-            .order_by()
-            .values("handling_organization")
-        )
+        orgs = handling_organizations_visible_to(user).values("pk")
+        users = users.filter(memberships__organization__in=orgs)
     return users.distinct().order_by("last_name", "first_name", "username")
 
 
@@ -79,7 +72,9 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         method="filter_q",
         help_text=_("Case number, title, party name, USCC or right number"),
     )
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=Status.choices)
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=Status.choices, distinct=False
+    )
     dispute_type = django_filters.MultipleChoiceFilter(
         label=_("Dispute type"), choices=DisputeType.choices
     )
@@ -121,22 +116,28 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         ]  # fmt: skip
 
     def filter_q(self, queryset, name, value):
+        """Cases whose number or title, a party's name or USCC, or a right's number or
+        description contain the term. The parties' and rights' case ids are read first
+        (``pk_in``), so on PostgreSQL every branch can use its trigram index (cases
+        migration 0008) when the term is rare, and a common term lets the list stop at its
+        first page; ORs of correlated EXISTS took 4–5 s at 100k cases."""
         value = (value or "").strip()
         if not value:
             return queryset
         uscc = normalize_uscc(value)
         number = normalize_patent_number(value)
-        party = Party.objects.filter(case=OuterRef("pk")).filter(
-            Q(name__icontains=value) | Q(organization__uscc__startswith=uscc)
-        )
-        right = CaseRight.objects.filter(case=OuterRef("pk")).filter(
+        party_match = Q(name__icontains=value)
+        if uscc.isascii() and uscc.isalnum():  # a USCC or its beginning
+            enterprises = Organization.objects.filter(uscc__startswith=uscc).values("pk")
+            party_match |= Q(organization__in=enterprises)
+        parties = Party.objects.filter(party_match).values_list("case_id", flat=True)
+        rights = CaseRight.objects.filter(
             Q(number__icontains=number) | Q(description__icontains=value)
-        )
+        ).values_list("case_id", flat=True)
         return queryset.filter(
             Q(number__icontains=value)
             | Q(title__icontains=value)
-            | Q(Exists(party))
-            | Q(Exists(right))
+            | pk_in(("case-search", value), parties.order_by(), rights.order_by())
         )
 
     def filter_outcome(self, queryset, name, value):

@@ -36,6 +36,7 @@ from cases.models import (
     MediationSession,
     Party,
 )
+from zhangzhou_ip.core.lookups import pk_in
 
 Role = Membership.Role
 
@@ -53,17 +54,40 @@ def enterprise_ids_of(user) -> set[int]:
     return alliance_selectors.organization_ids_of(user, kinds=(Organization.Kind.ENTERPRISE,))
 
 
-def _staff_q(user) -> Q | None:
-    """Cases seen through a role in the handling organisation or an ancestor's admin role;
+# The visibility predicates below test the case's own columns, or its id against the ids of
+# the cases shared with the user's organisations, where their enterprise is a party or their
+# court handles a confirmation or referral. Correlated EXISTS per case (the first version)
+# cost 0.5–2 s per query at 100k cases. On PostgreSQL those ids are read once per request
+# and written into the query as constants: PostgreSQL then hashes them when it tests many
+# rows (a mediator of a large bureau) and uses the primary key index when the user sees few
+# (a partner city) — a subquery gets only one of the two (``_case_ids``; decision 0020).
+# SQLite keeps the subquery.
+
+
+def _case_ids_q(kind: str, user, *subqueries: QuerySet) -> Q:
+    """``pk IN`` the case ids the subqueries (``values_list("case_id", flat=True)``) give."""
+    return pk_in(("visible-case-ids", kind, user.pk), *subqueries)
+
+
+def staff_organization_ids(user) -> set[int] | QuerySet[Organization] | None:
+    """Organisations whose cases the user's roles reach: where they hold a role, and below
+    any organisation they administer (a bureau's admins see its committee's cases);
     ``None`` when the user has no membership at all."""
     member_of = alliance_selectors.organization_ids_of(user)
     if not member_of:
         return None
     admin_of = alliance_selectors.organization_ids_of(user, roles=(Role.ADMIN,))
-    q = Q(handling_organization__in=member_of)
-    if admin_of:
-        q |= _ancestor_admin_q(admin_of, "handling_organization")
-    return q
+    if not admin_of:
+        return member_of
+    below = alliance_selectors.descendants_q(admin_of) | Q(pk__in=member_of)
+    return Organization.objects.filter(below).values("pk")
+
+
+def _staff_q(user) -> Q | None:
+    """Cases seen through a role in the handling organisation or an ancestor's admin role;
+    ``None`` when the user has no membership at all."""
+    orgs = staff_organization_ids(user)
+    return None if orgs is None else Q(handling_organization__in=orgs)
 
 
 def court_ids_of(user) -> set[int]:
@@ -76,8 +100,8 @@ def _party_q(user) -> Q | None:
     enterprises = enterprise_ids_of(user)
     if not enterprises:
         return None
-    as_party = Party.objects.filter(case=OuterRef("pk"), organization__in=enterprises)
-    return Q(Exists(as_party)) & ~Q(status=Status.DRAFT)
+    as_party = Party.objects.filter(organization__in=enterprises).values_list("case_id", flat=True)
+    return _case_ids_q("party", user, as_party) & ~Q(status=Status.DRAFT)
 
 
 def _court_q(user) -> Q | None:
@@ -85,9 +109,14 @@ def _court_q(user) -> Q | None:
     courts = court_ids_of(user)
     if not courts:
         return None
-    at_court = JudicialConfirmation.objects.filter(case=OuterRef("pk"), court__in=courts)
-    referred = CourtReferral.objects.filter(case=OuterRef("pk"), court__in=courts)
-    return Q(Exists(at_court)) | Q(Exists(referred))
+    at_court = JudicialConfirmation.objects.filter(court__in=courts)
+    referred = CourtReferral.objects.filter(court__in=courts)
+    return _case_ids_q(
+        "court",
+        user,
+        at_court.values_list("case_id", flat=True),
+        referred.values_list("case_id", flat=True),
+    )
 
 
 def _share_q(user) -> Q | None:
@@ -95,10 +124,8 @@ def _share_q(user) -> Q | None:
     orgs = alliance_selectors.organization_ids_of(user)
     if not orgs:
         return None
-    shared = CaseShare.objects.filter(
-        CaseShare.active_q(), case=OuterRef("pk"), organization__in=orgs
-    )
-    return Q(Exists(shared))
+    shared = CaseShare.objects.filter(CaseShare.active_q(), organization__in=orgs)
+    return _case_ids_q("share", user, shared.values_list("case_id", flat=True))
 
 
 def _any(*qs: Q | None) -> Q | None:
@@ -117,6 +144,30 @@ def case_visible_to(user) -> QuerySet[MediationCase]:
         return qs
     q = _any(_staff_q(user), _party_q(user), _court_q(user), _share_q(user))
     return qs.none() if q is None else qs.filter(q)
+
+
+def handling_organizations_visible_to(user) -> QuerySet[Organization]:
+    """Organisations handling cases the user sees (the list's organisation filter), without
+    reading those cases: the user's own reach (``staff_organization_ids``) plus the
+    handling organisations of the cases seen through a share, a party or a court."""
+    from cases.rules import HANDLING_KINDS
+
+    handled = MediationCase.objects.filter(handling_organization=OuterRef("pk"))
+    orgs = alliance_selectors.organization_visible_to(user).filter(
+        Exists(handled), kind__in=HANDLING_KINDS
+    )
+    if not user.is_authenticated:
+        return orgs.none()
+    if user.is_superuser:
+        return orgs
+    q = Q()
+    staff = staff_organization_ids(user)
+    if staff is not None:
+        q |= Q(pk__in=staff)
+    others = _any(_party_q(user), _court_q(user), _share_q(user))
+    if others is not None:
+        q |= Q(pk__in=MediationCase.objects.filter(others).values("handling_organization"))
+    return orgs.filter(q) if q else orgs.none()
 
 
 def case_full_visible_to(user) -> QuerySet[MediationCase]:

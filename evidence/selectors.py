@@ -13,12 +13,13 @@ Policy:
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from alliance.models import Organization
 from alliance.selectors import organization_ids_of
 from evidence import visibility
 from evidence.models import AccessEvent, Checkpoint, EvidenceRecord, RetrievalRequest
+from zhangzhou_ip.core.lookups import pk_in
 
 User = AbstractBaseUser | AnonymousUser
 Kind = Organization.Kind
@@ -43,7 +44,11 @@ def own_records_q(user: User) -> Q:
     return Q(depositor_id__in=enterprise_ids_of(user)) | Q(service_point_id__in=point_ids_of(user))
 
 
-def evidence_visible_to(user: User) -> QuerySet[EvidenceRecord]:
+def evidence_visible_to(user: User, *, few: bool = False) -> QuerySet[EvidenceRecord]:
+    """The records the user may see. ``few=True`` when the caller narrows the result to a
+    handful of records (one record's page, a case's citations, a permission check): each
+    record is then tested with EXISTS against the providers instead of reading every id the
+    providers give (which lists need, ``pk_in``)."""
     records = EvidenceRecord.objects.all()
     if not user.is_authenticated:
         return records.none()
@@ -51,7 +56,15 @@ def evidence_visible_to(user: User) -> QuerySet[EvidenceRecord]:
         return records
     query = own_records_q(user)
     for provider in visibility.providers():
-        query |= Q(pk__in=provider(user))
+        ids = provider(user)
+        if few:
+            (field,) = ids.query.values_select
+            query |= Q(Exists(ids.filter(**{field: OuterRef("pk")})))
+        else:
+            # Read once per request and passed as an array on PostgreSQL: as a subquery it
+            # was tested against each record while walking the deposit-time index (~0.3 s
+            # for a mediator's evidence list at 1M records, where they see 0.5 %).
+            query |= pk_in(("visible-evidence", provider.__qualname__, user.pk), ids)
     return records.filter(query)
 
 

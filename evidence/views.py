@@ -66,7 +66,7 @@ NOT_FILTERS = ("page", "page_size", "format")
 
 def _visible_record(request: HttpRequest, pk: int) -> EvidenceRecord:
     return get_object_or_404(
-        evidence_visible_to(request.user).select_related(
+        evidence_visible_to(request.user, few=True).select_related(
             "depositor", "service_point", "deposited_by", "blob", "corrects", "withdrawal"
         ),
         pk=pk,

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 
 Provider = Callable[[object], QuerySet]
-"""``provider(user)`` → a queryset of ``EvidenceRecord`` primary keys (``values("pk")``)."""
+"""``provider(user)`` → a queryset of ``EvidenceRecord`` primary keys: ``values_list(field,
+flat=True)`` over any model, ``field`` naming the record (``"evidencerecord"``)."""
 
 _providers: list[Provider] = []
 

@@ -60,6 +60,15 @@ def _english_messages():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: primary keys repeat from test to test, so a
+    cached value (statistics, filter choices) of one test would be another's stale one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def make_uscc(seq: int, region: str = "350600") -> str:
     """A checksum-valid USCC for test enterprises."""
     first17 = f"91{region}MA{seq:06d}"[:17]

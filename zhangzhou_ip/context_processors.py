@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from alliance.models import Membership
+from alliance.selectors import memberships_of
 from zhangzhou_ip.core.notifications import unread_count
 
 
@@ -15,11 +15,7 @@ def navigation(request) -> dict:
         return {}
 
     def memberships():
-        return list(
-            Membership.objects.filter(user=user, is_active=True)
-            .select_related("organization")
-            .order_by("organization__name", "role")
-        )
+        return memberships_of(user)  # the same query the permission checks use
 
     # Lazy (a page that does not show the navbar runs no query) and cached (the badge and its
     # label read it twice, one query).

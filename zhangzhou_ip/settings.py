@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "zhangzhou_ip.core.request_memo.RequestMemoMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "zhangzhou_ip.accounts.middleware.SessionPolicyMiddleware",
@@ -130,7 +131,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password login and, for staff in the admin, its model permissions
+    "zhangzhou_ip.accounts.backends.StaffModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -196,7 +198,8 @@ REST_FRAMEWORK = {
         "zhangzhou_ip.core.api.StrictDjangoFilterBackend",
         "zhangzhou_ip.core.api.StrictOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "zhangzhou_ip.core.api.PageNumberPagination",
+    # Keyset pages (?cursor=, next/previous links): deep pages cost what the first does.
+    "DEFAULT_PAGINATION_CLASS": "zhangzhou_ip.core.api_pagination.KeysetPagination",
     "PAGE_SIZE": 25,
     # DRF's two defaults; the browsable one allows style attributes (core/renderers.py).
     "DEFAULT_RENDERER_CLASSES": [
@@ -348,6 +351,10 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="益企维 zhangzhou_ip")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the device admin shows no secrets or QR codes
 
 # Product settings
+# HTML lists count their rows up to this many and then say "5,000+" (core/pagination.py).
+LIST_COUNT_LIMIT = env.int("LIST_COUNT_LIMIT", default=5000)
+# Filter dropdowns over models are kept per user this long (core/views.py); 0: not kept.
+FILTER_CHOICES_CACHE_SECONDS = env.int("FILTER_CHOICES_CACHE_SECONDS", default=300)
 # Documented demo credential; load_demo refuses it when DEBUG is off.
 DEMO_PASSWORD = "demo-pass-2024"
 APP_NAME = _("Yiqiwei IP Protection Alliance")

@@ -18,7 +18,7 @@ def evidence_link(*, actor, case: MediationCase, record: EvidenceRecord) -> None
     """Cite a record the actor may see; withdrawn records cannot be cited."""
     case = _lock(case, None)
     _require(actor, "cases.change_mediationcase", case)
-    if not evidence_visible_to(actor).filter(pk=record.pk).exists():
+    if not evidence_visible_to(actor, few=True).filter(pk=record.pk).exists():
         raise DomainPermissionDenied(
             _("You may not cite this evidence record."), code="evidence_forbidden"
         )

@@ -6,10 +6,13 @@ the timeline); refusals come back as domain errors and are shown on the form."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.forms import BaseForm
 from django.http import (
     Http404,
@@ -45,6 +48,7 @@ from cases.rules import transition_perm
 from cases.views import court as court_views
 from cases.views.evidence import case_evidence_context
 from zhangzhou_ip.core.errors import ConflictError
+from zhangzhou_ip.core.pagination import count_groups
 from zhangzhou_ip.core.templatetags.people import person_name
 from zhangzhou_ip.core.views import ExportMixin, ExportTable, FilteredListView, apply_sort
 
@@ -159,37 +163,55 @@ class CaseListView(FilteredListView):
             )
         )
 
-    def status_counts(self) -> list[tuple[str, str, int]]:
-        """Rows per status under the other filters (one query), for the status chips."""
-        data = self.request.GET.copy()
-        data.pop("status", None)
-        filterset = self.filterset_class(
-            data, queryset=self.get_base_queryset(), request=self.request
-        )
-        if not filterset.is_valid():
-            return []
-        rows = (
-            filterset.qs.order_by()
-            .values_list("status")
-            .annotate(
-                n=Count("pk", distinct=True),
-                # Coordinated rows (issue 5 part 4), counted in the same query.
-                coordinated=Count(
-                    "pk",
-                    filter=Exists(CaseShare.objects.filter(case=OuterRef("pk"))),
-                    distinct=True,
-                ),
+    def status_sample(self) -> list[tuple[str, bool, int]] | None:
+        """(status, coordinated, rows) under every filter but the status, over at most
+        ``LIST_COUNT_LIMIT + 1`` rows — one query that counts in the database; ``None`` when
+        the filters are invalid. It feeds the status chips and, when no status is chosen,
+        the row count."""
+        if not hasattr(self, "_status_sample"):
+            data = self.request.GET.copy()
+            data.pop("status", None)
+            filterset = self.filterset_class(
+                data, queryset=self.get_base_queryset(), request=self.request
             )
-        )
-        counts, selected = {}, set(self.request.GET.getlist("status"))
+            self._status_sample = None
+            if filterset.is_valid():
+                coordinated = ExpressionWrapper(
+                    Q(pk__in=CaseShare.objects.values("case_id")), output_field=BooleanField()
+                )
+                rows = (
+                    filterset.qs.order_by()
+                    .annotate(coordinated=coordinated)
+                    .values_list("status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
+                )
+                self._status_sample = count_groups(rows)
+        return self._status_sample
+
+    def get_paginator(self, queryset, per_page, *args, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, *args, **kwargs)
+        sample = self.status_sample()
+        if sample is not None and not self.request.GET.getlist("status"):
+            paginator.counted_elsewhere(sum(n for *_key, n in sample))  # no second count
+        return paginator
+
+    def status_counts(self) -> list[tuple[str, str, int | None]]:
+        """Rows per status under the other filters, for the status chips, and how many of
+        them are coordinated. Over ``LIST_COUNT_LIMIT`` rows the chips show no numbers:
+        counting every status exactly cost as much as the whole page at 100k cases."""
+        rows = self.status_sample()
+        if rows is None:
+            return []
+        selected = set(self.request.GET.getlist("status"))
+        if sum(n for *_key, n in rows) > settings.LIST_COUNT_LIMIT:
+            self.coordinated_count = None  # the chip links to the filter without a number
+            return [(value, label, None) for value, label in Status.choices]
+        counts: Counter[str] = Counter()
         self.coordinated_count = 0
-        for status, n, coordinated in rows:
-            counts[status] = n
-            if not selected or status in selected:
-                self.coordinated_count += coordinated
-        return [
-            (value, label, counts[value]) for value, label in Status.choices if counts.get(value)
-        ]
+        for status, shared, n in rows:
+            counts[status] += n
+            if shared and (not selected or status in selected):
+                self.coordinated_count += n
+        return [(value, label, counts[value]) for value, label in Status.choices if counts[value]]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -205,11 +227,12 @@ class CaseListView(FilteredListView):
         context["status_counts"] = self.status_counts()
         context["selected_statuses"] = self.request.GET.getlist("status")
         context["can_add"] = self.request.user.has_perm("cases.add_mediationcase")
-        if getattr(self, "coordinated_count", 0):
+        coordinated_count = getattr(self, "coordinated_count", 0)
+        if coordinated_count != 0:  # None: more rows than were counted
             params = self.request.GET.copy()
             params.pop("page", None)
             params["coordinated"] = "true"
-            context["coordinated_count"] = self.coordinated_count
+            context["coordinated_count"] = coordinated_count
             context["coordinated_query"] = "?" + params.urlencode()
         return context
 

@@ -176,7 +176,8 @@ class EvidenceRecordViewSet(
         }
 
     def get_queryset(self) -> QuerySet[EvidenceRecord]:
-        return selectors.evidence_visible_to(self.request.user).select_related(
+        few = self.action not in ("list", "create")  # one record: test it, don't list all ids
+        return selectors.evidence_visible_to(self.request.user, few=few).select_related(
             "depositor", "service_point", "blob", "corrects", "withdrawal"
         )
 

@@ -29,10 +29,9 @@ def test_every_operation_that_needs_a_sign_in_documents_403():
             assert "403" in operation["responses"], (method, path)
 
 
-def test_paths_with_an_id_and_paginated_lists_document_404():
+def test_paths_with_an_id_document_404():
     for path, method, operation in _operations():
-        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-        if "{" in path or "page" in names:
+        if "{" in path:
             assert _json_schema(operation["responses"]["404"]) == {
                 "$ref": "#/components/schemas/DomainError"
             }, (method, path)
@@ -74,9 +73,12 @@ def test_missing_credentials_are_answered_403_as_documented(world):
 
 
 @pytest.mark.django_db
-def test_a_page_past_the_end_is_answered_404_as_documented(world):
+def test_a_bad_cursor_or_a_page_number_is_answered_400_naming_the_parameter(world):
     client = APIClient()
     client.force_authenticate(world["users"]["mediator"])
-    response = client.get("/api/v1/regions/", {"page": 0})
-    assert response.status_code == 404
-    assert "detail" in response.json()
+    response = client.get("/api/v1/regions/", {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert response.json() == {"cursor": ["Invalid cursor."]}
+    response = client.get("/api/v1/regions/", {"page": 2})  # lists page by cursor now
+    assert response.status_code == 400
+    assert "page" in response.json()

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django_filters.fields import IsoDateTimeField, IsoDateTimeRangeField, RangeField
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, filters, pagination, permissions, serializers
+from rest_framework import exceptions, filters, permissions, serializers
 from rest_framework.response import Response
 
 # Query parameters every list endpoint understands besides its FilterSet's.
-COMMON_PARAMS = {"page", "page_size", "ordering", "format"}
+COMMON_PARAMS = {"cursor", "page_size", "ordering", "format"}
 RANGE_SUFFIXES = ("_min", "_max", "_after", "_before", "_0", "_1")
 
 
@@ -153,12 +153,6 @@ class SlugRelatedField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
-
-
-class PageNumberPagination(pagination.PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]):

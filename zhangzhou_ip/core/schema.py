@@ -10,7 +10,7 @@ tests/api/test_fuzz.py, fails on any undocumented status):
 * 403 — an operation that needs a signed-in user: not signed in, or not allowed. DRF answers
   403, not 401, for missing credentials because the first authentication class (session) sends
   no ``WWW-Authenticate`` challenge;
-* 404 — a path with an id (out of scope or missing), or a paginated list (a page past the end);
+* 404 — a path with an id (out of scope or missing) (a bad ``cursor`` of a list is a 400);
 * 413 — an upload (a binary field in a multipart body) larger than its limit;
 * 429 — an operation whose view is throttled.
 
@@ -93,8 +93,7 @@ def _error_codes(result, path: str, method: str, operation: dict[str, Any], thro
         codes.append(400)
     if _needs_sign_in(operation):
         codes.append(403)
-    paginated = any(p.get("in") == "query" and p.get("name") == "page" for p in parameters)
-    if "{" in path or paginated:
+    if "{" in path:
         codes.append(404)
     if _uploads_a_file(result, operation):
         codes.append(413)

@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.paginator import Paginator
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone, translation
@@ -20,6 +22,7 @@ from django.views.generic import ListView
 
 from zhangzhou_ip.core import exports
 from zhangzhou_ip.core.forms import bootstrapify
+from zhangzhou_ip.core.pagination import CappedPaginator
 
 
 class FilteredListView(ListView):
@@ -36,6 +39,7 @@ class FilteredListView(ListView):
     default_sort = ""
     paginate_by = 25
     page_size_options = (25, 50, 100)
+    paginator_class = CappedPaginator
 
     def get_base_queryset(self) -> QuerySet:
         raise NotImplementedError
@@ -47,6 +51,7 @@ class FilteredListView(ListView):
         if filterset.is_bound:
             filterset.is_valid()
         bootstrapify(filterset.form)
+        cache_model_choices(filterset.form, self.request.user)
         return filterset
 
     def current_sort(self) -> str:
@@ -70,7 +75,7 @@ class FilteredListView(ListView):
         return size if size in self.page_size_options else self.paginate_by
 
     def paginate_queryset(self, queryset, page_size):
-        paginator: Paginator = self.get_paginator(queryset, page_size)
+        paginator: CappedPaginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -82,18 +87,57 @@ class FilteredListView(ListView):
         return context
 
 
+def _nullable(model, path: str) -> bool:
+    """Whether the field at ``path`` (``"handling_organization__name"``) can be NULL, counting
+    a nullable relation on the way."""
+    opts = model._meta
+    for part in path.split("__"):
+        field = opts.get_field(part)
+        if field.null:
+            return True
+        if not field.is_relation:
+            return False
+        opts = field.related_model._meta
+    return False
+
+
+def cache_model_choices(form: forms.Form, user) -> None:
+    """Filter dropdowns over models (organisations, mediators, regions) list what the user's
+    scope reaches; working that out read thousands of rows per page at 100k cases. The
+    options shown are kept per user and language for
+    ``FILTER_CHOICES_CACHE_SECONDS``: a new organisation (or a new membership's) may appear
+    that much later. Validation still asks the database, so a choice outside the user's
+    scope is refused at once and no list shows a row the user may not see."""
+    seconds = settings.FILTER_CHOICES_CACHE_SECONDS
+    if not seconds or not user.is_authenticated:
+        return
+    language = translation.get_language()
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField):
+            continue
+        key = f"filter-choices:{type(form).__module__}.{type(form).__qualname__}.{name}:"
+        key += f"{user.pk}:{language}"
+        choices = cache.get(key)
+        if choices is None:
+            choices = [(str(value), str(label)) for value, label in field.choices]
+            cache.set(key, choices, seconds)
+        field.widget.choices = choices  # what is shown; the field still validates live
+
+
 def apply_sort(queryset: QuerySet, sort_fields: dict[str, tuple[str, ...]], sort: str) -> QuerySet:
     """Order by a whitelisted sort key (``-key`` reverses every field of it), pk last as the
     tie-breaker. Empty values sort last in both directions, on SQLite and PostgreSQL alike
-    (their defaults differ)."""
+    (their defaults differ). ``NULLS LAST`` is written only for nullable fields: on a NOT NULL
+    field it changes nothing but keeps PostgreSQL from reading a plain index backwards (the
+    evidence list at 1M records sorted all rows: 1.4 s instead of an index scan)."""
     descending = sort.startswith("-")
     ordering = []
     for field in sort_fields[sort.lstrip("-")]:
         reverse = field.startswith("-") != descending
-        expression = F(field.lstrip("-"))
-        ordering.append(
-            expression.desc(nulls_last=True) if reverse else expression.asc(nulls_last=True)
-        )
+        name = field.lstrip("-")
+        expression = F(name)
+        nulls = {"nulls_last": True} if _nullable(queryset.model, name) else {}
+        ordering.append(expression.desc(**nulls) if reverse else expression.asc(**nulls))
     return queryset.order_by(*ordering, "-pk" if descending else "pk")
 
 

@@ -1,0 +1,119 @@
+"""What keeps lists fast at scale: counting up to a limit (``CappedPaginator``), grouping
+counts over a limited sample (``count_groups``), ids read once per request as one array
+(``pk_in``/``AnyOf``, request_memo) and Django's model permissions for staff only."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.db.models import Q
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from zhangzhou_ip.core import request_memo
+from zhangzhou_ip.core.lookups import pk_in
+from zhangzhou_ip.core.pagination import CappedPaginator, count_groups
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture
+def users():
+    User.objects.bulk_create([User(username=f"u{i:02d}", is_staff=i % 3 == 0) for i in range(12)])
+    return User.objects.order_by("pk")
+
+
+def test_a_count_under_the_limit_is_exact(users):
+    paginator = CappedPaginator(users, 5, limit=20)
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (12, False, 3)
+
+
+def test_a_count_over_the_limit_stops_at_it_and_says_so(users):
+    paginator = CappedPaginator(users, 5, limit=10)
+    with CaptureQueriesContext(connection) as queries:
+        assert (paginator.count, paginator.capped, paginator.num_pages) == (10, True, 2)
+    assert len(queries.captured_queries) == 1
+    assert "LIMIT 11" in queries.captured_queries[0]["sql"]
+    assert paginator.get_page(99).number == 2  # pages past the limit show the last one
+
+
+def test_a_count_made_elsewhere_costs_no_query(users):
+    paginator = CappedPaginator(users, 5, limit=10)
+    paginator.counted_elsewhere(7)
+    with CaptureQueriesContext(connection) as queries:
+        assert (paginator.count, paginator.capped) == (7, False)
+    assert queries.captured_queries == []
+    paginator = CappedPaginator(users, 5, limit=10)
+    paginator.counted_elsewhere(500)
+    assert (paginator.count, paginator.capped) == (10, True)
+
+
+def test_count_groups_counts_each_combination_within_the_slice(users):
+    everyone = count_groups(users.values_list("is_staff")[:100])
+    assert sorted(everyone) == [(False, 8), (True, 4)]
+    first_six = count_groups(users.values_list("is_staff")[:6])  # u00 … u05
+    assert sorted(first_six) == [(False, 4), (True, 2)]
+    assert count_groups(users.filter(pk__in=[]).values_list("is_staff")[:5]) == []
+
+
+def test_pk_in_matches_the_subquery_and_reads_it_once_per_request(users):
+    staff = User.objects.filter(is_staff=True).values_list("pk", flat=True)
+    expected = set(staff)
+    request_memo_token = request_memo._memo.set({})
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            first = set(User.objects.filter(pk_in("staff", staff)).values_list("pk", flat=True))
+            again = set(User.objects.filter(pk_in("staff", staff)).values_list("pk", flat=True))
+        assert first == again == expected
+        selects = [q["sql"] for q in queries.captured_queries]
+        if connection.vendor == "postgresql":
+            assert len(selects) == 3  # the ids once, then the two lists
+            assert "= ANY(" in selects[-1]
+        else:
+            assert len(selects) == 2 and "IN (SELECT" in selects[-1]
+    finally:
+        request_memo._memo.reset(request_memo_token)
+
+
+def test_outside_a_request_nothing_is_kept(users):
+    staff = User.objects.filter(is_staff=True).values_list("pk", flat=True)
+    before = set(User.objects.filter(pk_in("staff", staff)).values_list("pk", flat=True))
+    User.objects.filter(username="u01").update(is_staff=True)
+    after = set(User.objects.filter(pk_in("staff", staff)).values_list("pk", flat=True))
+    assert after == before | {User.objects.get(username="u01").pk}
+
+
+def test_pk_in_with_or_keeps_both_sides(users):
+    staff = User.objects.filter(is_staff=True).values_list("pk", flat=True)
+    chosen = User.objects.filter(Q(username="u01") | pk_in("staff-or", staff))
+    assert set(chosen.values_list("username", flat=True)) == {"u00", "u01", "u03", "u06", "u09"}
+
+
+def test_the_memo_middleware_forgets_after_the_response():
+    seen = []
+
+    def view(request):
+        seen.append(request_memo.memoized("k", lambda: len(seen)))
+        seen.append(request_memo.memoized("k", lambda: 99))
+        return None
+
+    middleware = request_memo.RequestMemoMiddleware(view)
+    middleware(RequestFactory().get("/"))
+    middleware(RequestFactory().get("/"))
+    assert seen == [0, 0, 2, 2]
+    assert request_memo.memoized("k", lambda: "fresh") == "fresh"
+
+
+def test_model_permissions_count_for_staff_only(users):
+    permission = Permission.objects.get(codename="view_user")
+    clerk, admin = User.objects.get(username="u01"), User.objects.get(username="u03")
+    for user in (clerk, admin):
+        user.user_permissions.add(permission)
+    clerk, admin = User.objects.get(pk=clerk.pk), User.objects.get(pk=admin.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert not clerk.has_perm("auth.view_user")
+    assert queries.captured_queries == []  # no permission tables read for non-staff
+    assert admin.has_perm("auth.view_user")

@@ -1,0 +1,63 @@
+"""``AnyOf``: ``column = ANY(%s)`` with the whole list as one array parameter (PostgreSQL).
+
+Django writes ``pk__in=[…]`` as one placeholder per value and prepares each value in Python:
+with the 7,900 ids of the cases shared with a large bureau that cost ~30 ms per query built.
+One array parameter costs nothing to build; PostgreSQL hashes a constant array when it tests
+many rows and uses it as an index condition when it tests few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+from django.db import connection
+from django.db.models import BooleanField, Expression, F, Q, QuerySet
+
+from zhangzhou_ip.core.request_memo import memoized
+
+
+class AnyOf(Expression):
+    """Use in a filter: ``queryset.filter(AnyOf(F("pk"), ids))`` (PostgreSQL only)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: F, values: Sequence[int]) -> None:
+        super().__init__()
+        self.column = column
+        self.values = list(values)
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        column_sql, column_params = compiler.compile(self.column)
+        return f"{column_sql} = ANY(%s::bigint[])", (*column_params, self.values)
+
+
+ID_LIST_LIMIT = 20_000
+
+
+def pk_in(key: Hashable, *subqueries: QuerySet, field: str = "pk") -> Q:
+    """``field IN`` the ids the subqueries (``values_list(…, flat=True)``) give.
+
+    On PostgreSQL the ids are read once per request (``request_memo``) and passed as one
+    array (``AnyOf``), so the planner can hash them or use an index; past ``ID_LIST_LIMIT``
+    ids, and on SQLite, the subqueries stay subqueries.
+    """
+
+    def read() -> list[int] | None:
+        first, *others = (subquery.order_by() for subquery in subqueries)
+        ids = set((first.union(*others) if others else first)[: ID_LIST_LIMIT + 1])
+        return None if len(ids) > ID_LIST_LIMIT else sorted(ids)
+
+    ids = memoized(key, read) if connection.vendor == "postgresql" else None
+    if ids is not None:
+        return Q(AnyOf(F(field), ids))
+    q = Q()
+    for subquery in subqueries:
+        q |= Q(**{f"{field}__in": subquery})
+    return q

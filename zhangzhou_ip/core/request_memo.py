@@ -1,0 +1,45 @@
+"""Values computed once per request (``memoized``), forgotten when the response is made.
+
+A case-list page asks who may see which case three or four times (the list, the status
+chips, the organisation and mediator filters); the ids of the cases shared with the user's
+organisation are read once instead. Outside a request — commands, tasks, tests calling a
+selector directly — nothing is kept, so a change is always seen by the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from contextvars import ContextVar
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_memo: ContextVar[dict[Hashable, object] | None] = ContextVar("request_memo", default=None)
+
+
+class RequestMemoMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _memo.reset(token)
+
+
+def memoized(key: Hashable, compute: Callable[[], T]) -> T:
+    store = _memo.get()
+    if store is None:
+        return compute()
+    if key not in store:
+        store[key] = compute()
+    return store[key]  # type: ignore[return-value]
+
+
+def forget() -> None:
+    """Drop what this request computed (after a change that alters the answers)."""
+    store = _memo.get()
+    if store is not None:
+        store.clear()
