@@ -15,22 +15,22 @@ from cases.models import MediationCase
 from cases.selectors import _any, _court_q, _share_q, _staff_q
 
 
-def cases_citing_for(user) -> QuerySet[MediationCase]:
+def cases_citing_for(user, few: bool = False) -> QuerySet[MediationCase]:
     """Cases through which the user may see the evidence they cite."""
     cases = MediationCase.objects.all()
     if not user.is_authenticated:
         return cases.none()
     if user.is_superuser:
         return cases
-    query = _any(_staff_q(user), _share_q(user), _court_q(user))
+    query = _any(_staff_q(user), _share_q(user, few), _court_q(user, few))
     return cases.none() if query is None else cases.filter(query)
 
 
-def cited_evidence_ids(user) -> QuerySet:
+def cited_evidence_ids(user, few: bool = False) -> QuerySet:
     """The evidence-visibility provider: ids of records cited in those cases (read from the
     citation table alone, without joining the million-row record table)."""
     citations = MediationCase.evidence.through.objects.filter(
-        mediationcase__in=cases_citing_for(user).values("pk")
+        mediationcase__in=cases_citing_for(user, few).values("pk")
     )
     return citations.values_list("evidencerecord", flat=True)
 

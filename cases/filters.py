@@ -76,7 +76,7 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         label=_("Status"), choices=Status.choices, distinct=False
     )
     dispute_type = django_filters.MultipleChoiceFilter(
-        label=_("Dispute type"), choices=DisputeType.choices
+        label=_("Dispute type"), choices=DisputeType.choices, distinct=False
     )
     handling_organization = django_filters.ModelChoiceFilter(
         label=_("Handling organisation"), queryset=_handling_organizations
@@ -92,9 +92,13 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         widget=YesNoAnySelect,
         help_text=_("Shared with, or the subject of a collaboration request to, another member."),
     )
-    source = django_filters.MultipleChoiceFilter(label=_("Source"), choices=Source.choices)
+    # The case's own columns: no join, so no DISTINCT (django-filter's default for multiple
+    # choices, which would also keep PostgreSQL from stopping at the first page).
+    source = django_filters.MultipleChoiceFilter(
+        label=_("Source"), choices=Source.choices, distinct=False
+    )
     mediation_kind = django_filters.MultipleChoiceFilter(
-        label=_("Mediation kind"), choices=MediationKind.choices
+        label=_("Mediation kind"), choices=MediationKind.choices, distinct=False
     )
     received = django_filters.DateFromToRangeFilter(
         label=_("Received between"), field_name="received_on"

@@ -56,7 +56,7 @@ def evidence_visible_to(user: User, *, few: bool = False) -> QuerySet[EvidenceRe
         return records
     query = own_records_q(user)
     for provider in visibility.providers():
-        ids = provider(user)
+        ids = provider(user, few)
         if few:
             (field,) = ids.query.values_select
             query |= Q(Exists(ids.filter(**{field: OuterRef("pk")})))

@@ -325,10 +325,12 @@ class RecordDetailView(DetailView):
             checkpoint=checkpoint,
             in_checkpoint=checkpoint is not None and checkpoint.tree_size > record.ledger_index,
             withdrawal=getattr(record, "withdrawal", None),
-            corrections=evidence_visible_to(user).filter(corrects=record).order_by("ledger_index"),
+            corrections=evidence_visible_to(user, few=True)
+            .filter(corrects=record)
+            .order_by("ledger_index"),
             corrects_visible=(
                 record.corrects_id is not None
-                and evidence_visible_to(user).filter(pk=record.corrects_id).exists()
+                and evidence_visible_to(user, few=True).filter(pk=record.corrects_id).exists()
             ),
             can_withdraw=may_manage and not record.is_withdrawn,
             can_correct=may_manage,

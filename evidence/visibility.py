@@ -13,8 +13,10 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 
 Provider = Callable[[object], QuerySet]
-"""``provider(user)`` → a queryset of ``EvidenceRecord`` primary keys: ``values_list(field,
-flat=True)`` over any model, ``field`` naming the record (``"evidencerecord"``)."""
+"""``provider(user, few)`` → a queryset of ``EvidenceRecord`` primary keys:
+``values_list(field, flat=True)`` over any model, ``field`` naming the record
+(``"evidencerecord"``). ``few``: the caller tests a handful of records (see
+``evidence_visible_to``)."""
 
 _providers: list[Provider] = []
 

@@ -184,7 +184,9 @@ class ProtectionActionViewSet(
         return (
             policy.protection_action_visible_to(user)
             .select_related("recorded_by")
-            .annotate(case_visible=Exists(case_visible_to(user).filter(pk=OuterRef("case"))))
+            .annotate(
+                case_visible=Exists(case_visible_to(user, few=True).filter(pk=OuterRef("case")))
+            )
             .prefetch_related(Prefetch("evidence", queryset=records, to_attr="visible_records"))
         )
 

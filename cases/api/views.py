@@ -172,7 +172,8 @@ class MediationCaseViewSet(CaseEvidenceActions, _ServiceChecksPermissions, views
 
     def get_queryset(self) -> QuerySet[MediationCase]:
         active = CaseAssignment.objects.filter(unassigned_at__isnull=True).select_related("user")
-        return selectors.case_list(self.request.user).prefetch_related(
+        few = self.action not in ("list", "create")  # one case: tested, not all ids listed
+        return selectors.case_list(self.request.user, few=few).prefetch_related(
             Prefetch("assignments", queryset=active, to_attr="active_assignments")
         )
 

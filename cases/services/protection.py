@@ -92,7 +92,7 @@ def _check_case(actor: User, enterprise: Organization, case: MediationCase | Non
         return
     from cases.selectors import case_visible_to
 
-    if not case_visible_to(actor).filter(pk=case.pk).exists():
+    if not case_visible_to(actor, few=True).filter(pk=case.pk).exists():
         raise _field_error("case", _("You may not link this mediation case."), "case_forbidden")
     if not Party.objects.filter(case=case, organization=enterprise).exists():
         raise _field_error(

@@ -86,7 +86,7 @@ def _add_errors(form: BaseForm, exc: ValidationError) -> None:
 
 
 def _visible_case(request: HttpRequest, pk: int) -> MediationCase:
-    return get_object_or_404(selectors.case_visible_to(request.user), pk=pk)
+    return get_object_or_404(selectors.case_visible_to(request.user, few=True), pk=pk)
 
 
 def _done(request: HttpRequest, url: str) -> HttpResponse:
@@ -182,7 +182,7 @@ class CaseListView(FilteredListView):
                 rows = (
                     filterset.qs.order_by()
                     .annotate(coordinated=coordinated)
-                    .values_list("status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
+                    .values_list("pk", "status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
                 )
                 self._status_sample = count_groups(rows)
         return self._status_sample
@@ -304,7 +304,7 @@ class CaseDetailView(DetailView):
 
     def get_queryset(self) -> QuerySet[MediationCase]:
         return (
-            selectors.case_visible_to(self.request.user)
+            selectors.case_visible_to(self.request.user, few=True)
             .select_related(
                 "handling_organization__region",
                 # rules walk up to the ancestors (is an organisation admin above?)

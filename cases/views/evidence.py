@@ -60,7 +60,9 @@ class CaseEvidenceView(View):
     template_name = "cases/case_evidence.html"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.case = get_object_or_404(selectors.case_visible_to(request.user), pk=kwargs["pk"])
+        self.case = get_object_or_404(
+            selectors.case_visible_to(request.user, few=True), pk=kwargs["pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def render_page(self, form: CiteForm | None = None, status: int = 200) -> HttpResponse:

@@ -184,7 +184,7 @@ def _has_errors(forms: dict[str, Any]) -> bool:
 
 
 def _case_for_editing(request: HttpRequest, pk: int) -> MediationCase:
-    case = get_object_or_404(selectors.case_visible_to(request.user), pk=pk)
+    case = get_object_or_404(selectors.case_visible_to(request.user, few=True), pk=pk)
     if not request.user.has_perm("cases.change_mediationcase", case):
         raise PermissionDenied
     return case

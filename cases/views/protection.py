@@ -147,7 +147,8 @@ class ProtectionDetailView(View):
         )
         hidden = action.evidence.exclude(pk__in=records.values("pk")).count()
         case_visible = (
-            action.case_id is not None and case_visible_to(user).filter(pk=action.case_id).exists()
+            action.case_id is not None
+            and case_visible_to(user, few=True).filter(pk=action.case_id).exists()
         )
         context = {
             "action": action,

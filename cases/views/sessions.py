@@ -26,7 +26,7 @@ ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
 def _visible_case(request: HttpRequest, pk: int) -> MediationCase:
-    return get_object_or_404(selectors.case_visible_to(request.user), pk=pk)
+    return get_object_or_404(selectors.case_visible_to(request.user, few=True), pk=pk)
 
 
 def _require(request: HttpRequest, perm: str, obj) -> None:

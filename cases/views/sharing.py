@@ -84,8 +84,9 @@ def _share_queryset(user) -> QuerySet[CaseShare]:
 
 
 def _comment_queryset(user) -> QuerySet[CaseComment]:
+    """The comments of one case at a time (a case page, a reply): tested per case."""
     return (
-        selectors.comment_visible_to(user)
+        selectors.comment_visible_to(user, few=True)
         .select_related("author", "organization")
         .order_by("created_at", "pk")
     )

@@ -52,11 +52,14 @@ def test_a_count_made_elsewhere_costs_no_query(users):
 
 
 def test_count_groups_counts_each_combination_within_the_slice(users):
-    everyone = count_groups(users.values_list("is_staff")[:100])
+    everyone = count_groups(users.values_list("pk", "is_staff")[:100])
     assert sorted(everyone) == [(False, 8), (True, 4)]
-    first_six = count_groups(users.values_list("is_staff")[:6])  # u00 … u05
+    first_six = count_groups(users.values_list("pk", "is_staff")[:6])  # u00 … u05
     assert sorted(first_six) == [(False, 4), (True, 2)]
-    assert count_groups(users.filter(pk__in=[]).values_list("is_staff")[:5]) == []
+    assert count_groups(users.filter(pk__in=[]).values_list("pk", "is_staff")[:5]) == []
+    # a DISTINCT over the rows (a filter through a join) still counts every row
+    distinct = count_groups(users.distinct().values_list("pk", "is_staff")[:100])
+    assert sorted(distinct) == [(False, 8), (True, 4)]
 
 
 def test_pk_in_matches_the_subquery_and_reads_it_once_per_request(users):

@@ -45,18 +45,22 @@ class CappedPaginator(Paginator):
 
 
 def count_groups(rows: QuerySet) -> list[tuple]:
-    """``SELECT <the values>, COUNT(*) FROM (rows) GROUP BY <the values>``: how often each
-    combination of the ``values_list`` columns occurs among ``rows`` — which may be sliced
-    (the ORM cannot group over a LIMIT), so the counting stops where the slice does."""
+    """How often each combination of the ``values_list`` columns after the first occurs among
+    ``rows`` (``WITH sample AS (rows) SELECT <columns 2…>, COUNT(*) … GROUP BY …``). The first
+    column names the row (its primary key), so a DISTINCT in ``rows`` keeps one entry per row.
+    ``rows`` may be sliced (the ORM cannot group over a LIMIT): counting stops where the slice
+    does."""
     try:
         sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing (e.g. ``pk IN ()``)
         return []
     width = len(rows.query.values_select) + len(rows.query.annotation_select)
-    columns = ", ".join(str(i) for i in range(1, width + 1))
+    names = [f"c{i}" for i in range(width)]
+    grouped = ", ".join(names[1:])
     with connections[rows.db].cursor() as cursor:
         cursor.execute(
-            f"SELECT *, COUNT(*) FROM ({sql}) AS rows GROUP BY {columns}",
+            f"WITH sample ({', '.join(names)}) AS ({sql}) "
+            f"SELECT {grouped}, COUNT(*) FROM sample GROUP BY {grouped}",
             params,
         )
         return [tuple(row) for row in cursor.fetchall()]

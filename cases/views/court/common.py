@@ -134,14 +134,14 @@ def case_court_prefetches(user) -> list[Prefetch]:
     return [
         Prefetch(
             "confirmations",
-            queryset=selectors.confirmation_visible_to(user)
+            queryset=selectors.confirmation_visible_to(user, few=True)
             .select_related("court")
             .order_by("-created_at", "-pk"),
             to_attr="visible_confirmations",
         ),
         Prefetch(
             "referrals",
-            queryset=selectors.referral_visible_to(user)
+            queryset=selectors.referral_visible_to(user, few=True)
             .select_related("court")
             .order_by("-referred_on", "-pk"),
             to_attr="visible_referrals",

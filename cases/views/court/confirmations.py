@@ -55,7 +55,7 @@ class ConfirmationCreateView(View):
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.case = get_object_or_404(
-            selectors.case_visible_to(request.user).select_related(
+            selectors.case_visible_to(request.user, few=True).select_related(
                 "handling_organization__region__parent", "agreement"
             ),
             pk=kwargs["pk"],

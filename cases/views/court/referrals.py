@@ -209,7 +209,9 @@ class LitigationReferralView(View):
     template_name = "cases/court/litigation_form.html"
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.case = get_object_or_404(selectors.case_visible_to(request.user), pk=kwargs["pk"])
+        self.case = get_object_or_404(
+            selectors.case_visible_to(request.user, few=True), pk=kwargs["pk"]
+        )
         if not request.user.has_perm("cases.add_courtreferral", _litigation_referral(self.case)):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
