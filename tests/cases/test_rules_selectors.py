@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from alliance.models import IntellectualProperty
 from cases import selectors, services
 from cases.choices import PartyRole, Status
-from cases.models import CaseEvent, CaseRight, MediationSession, Party
+from cases.models import CaseEvent, CaseRight, MediationCase, MediationSession, Party
 from tests.cases.conftest import advance, make_case, org_party
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +202,30 @@ def test_related_disputes_by_the_same_pair_of_enterprises_in_either_direction(ca
     result = selectors.related_disputes(case_world["cases"]["submitted"], users["clerk"])
     assert result.hidden_count == 1
     assert {c.pk for c in result.visible} == {case_world["cases"]["mediating"].pk}
+
+
+def test_the_few_and_the_list_forms_of_visibility_agree(case_world, everyone):
+    """``few=True`` (EXISTS per row, for detail pages and rules) and the list form (ids read
+    once per request, on PostgreSQL as one array) give the same cases, confirmations,
+    referrals, comments and cited evidence to every user."""
+    from evidence.models import EvidenceRecord
+    from evidence.selectors import evidence_visible_to
+    from tests.world import build_objects
+
+    build_objects(case_world)
+    pairs = [
+        (selectors.case_visible_to, MediationCase),
+        (selectors.case_full_visible_to, MediationCase),
+        (selectors.confirmation_visible_to, None),
+        (selectors.referral_visible_to, None),
+        (selectors.comment_visible_to, None),
+        (evidence_visible_to, EvidenceRecord),
+    ]
+    for username, user in everyone.items():
+        for selector, _model in pairs:
+            listed = set(selector(user).values_list("pk", flat=True))
+            tested = set(selector(user, few=True).values_list("pk", flat=True))
+            assert listed == tested, (username, selector.__name__)
+    # the world gives each of these something to see through a share, a court or a party
+    for username in ("partner", "court", "enterprise"):
+        assert selectors.case_visible_to(everyone[username], few=True).exists(), username
