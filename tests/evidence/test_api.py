@@ -482,8 +482,8 @@ def test_withdraw_needs_a_reason(api, records):
 def test_withdraw_refused_to_who_sees_but_does_not_manage(api, records, monkeypatch):
     """The court sees a record (e.g. cited in a case) but may not withdraw it: 403."""
 
-    def court_sees_all(user):
-        records = EvidenceRecord.objects.values("pk")
+    def court_sees_all(user, few):
+        records = EvidenceRecord.objects.values_list("pk", flat=True)
         return records if user.username == "court" else records.none()
 
     monkeypatch.setattr(visibility, "_providers", [*visibility._providers, court_sees_all])
