@@ -10,6 +10,7 @@ from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import RangeWidget
 
 # Widgets whose options ``render_select`` writes itself; subclasses with templates of their
 # own (radio buttons, checkboxes) keep Django's rendering.
@@ -66,6 +67,11 @@ def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
         classes = widget.attrs.get("class", "")
         if css not in classes:
             widget.attrs["class"] = f"{classes} {css}".strip()
+        if isinstance(widget, RangeWidget):
+            # Two inputs under one <label> that can point at neither: each gets a name.
+            parts = (_("%(field)s from"), _("%(field)s to"))
+            for part, sub in zip(parts, widget.widgets, strict=True):
+                sub.attrs["aria-label"] = part % {"field": field.label}
         # Read the errors only if validation already ran: triggering it here would validate
         # before subclasses restrict their fields for the user.
         if form.is_bound and form._errors is not None and name in form._errors:

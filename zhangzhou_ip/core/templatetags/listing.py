@@ -14,23 +14,25 @@ def sort_header(context, key: str, label: str) -> str:
     current = context.get("sort", "")
     params = request.GET.copy()
     params.pop("page", None)
+    # The order is said in words for screen readers (aria-sort belongs on the <th>, which the
+    # templates write, not on this link: axe-core's aria-allowed-attr).
     if current == key:
         params["sort"] = "-" + key
-        indicator, aria = "▲", "ascending"
+        indicator, state = "▲", _("(sorted ascending)")
     elif current == "-" + key:
         params["sort"] = key
-        indicator, aria = "▼", "descending"
+        indicator, state = "▼", _("(sorted descending)")
     else:
         params["sort"] = key
-        indicator, aria = "", "none"
+        indicator, state = "", ""
     return format_html(
-        '<a href="?{}" class="link-body-emphasis text-decoration-none" aria-sort="{}" '
-        'title="{}">{} <span aria-hidden="true">{}</span></a>',
+        '<a href="?{}" class="link-body-emphasis text-decoration-none" title="{}">{} '
+        '<span aria-hidden="true">{}</span>{}</a>',
         params.urlencode(),
-        aria,
         _("Sort by %(column)s") % {"column": label},
         label,
         indicator,
+        format_html('<span class="visually-hidden"> {}</span>', state) if state else "",
     )
 
 
