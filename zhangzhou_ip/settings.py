@@ -85,6 +85,11 @@ MIDDLEWARE = [
     "zhangzhou_ip.accounts.middleware.TwoFactorMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into its page
 ]
+# Measurement only (bench/run.py): X-Query-Count and Server-Timing headers on every answer.
+# First, so every middleware's queries count; off (the default) it is not in the chain at all.
+QUERY_COUNT_HEADER = env.bool("QUERY_COUNT_HEADER", default=False)
+if QUERY_COUNT_HEADER:
+    MIDDLEWARE.insert(0, "zhangzhou_ip.core.query_count.QueryCountMiddleware")
 
 ROOT_URLCONF = "zhangzhou_ip.urls"
 WSGI_APPLICATION = "zhangzhou_ip.wsgi.application"

@@ -1,0 +1,90 @@
+"""The pure parts of ``bench/run.py``: reading the measurement headers, judging a row against
+its target, the percentiles it reports, the command line and the report's file names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import run
+
+
+def _row(**overrides) -> run.Row:
+    measurements = [run.Measurement(ms=float(ms), status=200, queries=8) for ms in range(1, 101)]
+    row = run.summarize_endpoint("case_list", "mediator", "html", measurements, 3.0, False)
+    for name, value in overrides.items():
+        setattr(row, name, value)
+    return run.evaluate(row)
+
+
+def test_query_headers_read_the_count_and_the_sql_time():
+    headers = {"x-query-count": "7", "server-timing": 'app;dur=3, db;dur=12.5;desc="7 queries"'}
+    assert run.query_headers(headers) == (7, 12.5)
+    assert run.query_headers({}) == (None, None)
+    assert run.query_headers({"x-query-count": "seven"}) == (None, None)
+
+
+def test_a_row_reports_its_percentiles_and_meets_the_target():
+    row = _row()
+    assert (row.requests, row.p50, row.p99, row.max) == (100, 50.5, 99.01, 100.0)
+    assert row.p95 == pytest.approx(95.05)
+    assert (row.queries_min, row.queries_max) == (8, 8)
+    assert row.met is False and row.missed == ["p95"]  # 95 ms > 50 ms for a page
+    fast = run.summarize_endpoint(
+        "api_case_list",
+        "admin",
+        "api",
+        [run.Measurement(ms=12.0, status=200, queries=5)] * 10,
+        1.0,
+        False,
+    )
+    assert (fast.met, fast.missed, fast.target) == (True, [], "p95 ≤ 40 ms, ≤ 10 q")
+
+
+def test_a_row_misses_on_queries_errors_or_an_unknown_count():
+    assert _row(p95=10.0, queries_max=11).missed == ["queries"]
+    assert _row(p95=10.0, queries_max=None).missed == ["queries"]  # nothing proves the budget
+    assert _row(p95=10.0, errors=2).missed == ["errors"]
+    failed = run.Measurement(ms=1.0, status=500, error="status 500: boom")
+    assert failed.ok is False
+
+
+def test_with_param_sets_replaces_and_removes_one_parameter():
+    path = "/api/v1/mediation-cases/?cursor=abc&page_size=25"
+    assert run.with_param(path, "page_size", "100") == (
+        "/api/v1/mediation-cases/?cursor=abc&page_size=100"
+    )
+    assert run.with_param(path, "page_size", None) == "/api/v1/mediation-cases/?cursor=abc"
+    assert run.with_param("/x/", "cursor", None) == "/x/"
+
+
+def test_the_command_line_refuses_what_it_cannot_measure(capsys):
+    url = "postgres://postgres@127.0.0.1:5432/zhangzhou_ip_bench"
+    args = run.parse_args(["--database-url", url, "--only", "case_list,api_case_list"])
+    assert args.workers == 3 and args.requests == 300 and args.clients == 8
+    assert [e.name for e in run.select(run.endpoints(), args.only)] == [
+        "case_list",
+        "api_case_list",
+    ]
+    for bad in (
+        ["--database-url", "sqlite:///x.db"],
+        ["--database-url", url, "--workers", "8"],
+        ["--database-url", url, "--only", "nope"],
+        ["--database-url", url, "--roles", "court"],
+    ):
+        with pytest.raises(SystemExit):
+            run.parse_args(bad)
+    assert "unknown endpoint" in capsys.readouterr().err
+
+
+def test_the_report_names_and_table():
+    assert run.output_stem(Path("/r"), "2026-12-03", "after fix/1") == Path(
+        "/r/run-2026-12-03-after-fix-1"
+    )
+    assert run.output_stem(Path("/r"), "2026-12-03", "") == Path("/r/run-2026-12-03")
+    table = run.results_table([_row(), _row(p95=10.0)])
+    lines = table.splitlines()
+    assert lines[0].startswith("| endpoint | role | requests | p50 ms | p95 ms |")
+    assert lines[2].endswith("| ✘ p95 |") and lines[3].endswith("| ✔ |")
+    assert "| case_list | mediator | 100 | 50 | 95 | 99 | 8 |" in lines[2]  # ≥ 10 ms: whole
