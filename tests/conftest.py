@@ -45,6 +45,27 @@ def pytest_configure(config):
         "test.zhangzhou-ip.example/yiqizheng"
     ).private_key
     settings.EVIDENCE_GENERATE_KEY = False
+    # With REDIS_URL (CI's PostgreSQL pass) every test starts with cache.clear(), which is
+    # FLUSHDB on django-redis: each xdist worker gets a Redis database of its own, the URL's
+    # number plus the worker's (gw0 → +0, gw1 → +1).
+    if settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+        settings.CACHES = {
+            "default": {
+                **settings.CACHES["default"],
+                "LOCATION": redis_url_for_worker(settings.CACHES["default"]["LOCATION"]),
+            }
+        }
+
+
+def redis_url_for_worker(url: str) -> str:
+    """``url`` with its database number moved up by the xdist worker's index."""
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + int(worker.removeprefix('gw'))}"))
 
 
 @pytest.fixture(autouse=True)

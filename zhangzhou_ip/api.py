@@ -11,6 +11,7 @@ from evidence.api.urls import router as evidence_router
 from evidence.api.urls import urlpatterns as evidence_urlpatterns
 from zhangzhou_ip.accounts.api import ObtainTokenView
 from zhangzhou_ip.api_docs import RedocView, SwaggerView
+from zhangzhou_ip.core.download_api import PreparedDownloadViewSet
 from zhangzhou_ip.core.notification_api import NotificationViewSet
 from zhangzhou_ip.stats.api import StatisticsAPIView
 
@@ -20,6 +21,7 @@ router.registry.extend(cases_router.registry)
 router.registry.extend(evidence_router.registry)
 router.register("retrieval-requests", RetrievalRequestViewSet, basename="retrieval-request")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("prepared-downloads", PreparedDownloadViewSet, basename="prepared-download")
 
 
 urlpatterns = [

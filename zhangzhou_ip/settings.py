@@ -62,9 +62,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "zhangzhou_ip.accounts",  # after alliance: its admin extends alliance's User admin
     "zhangzhou_ip.backup",
+    "django_tasks",  # Django's tasks API (backport for Django 5.2), decision 0019
+    "django_tasks_db",  # its database backend: the queue table db_worker reads
 ]
 
 MIDDLEWARE = [
+    # first: every answer carries X-Request-ID, every log line its request_id (decision 0018)
+    "zhangzhou_ip.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -118,6 +122,15 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The server cancels a statement running longer than this (QueryCanceled: the request
+    # fails) instead of letting it hold a connection and its locks after gunicorn has given up
+    # on the request. 0 turns it off, e.g. for a migration of a large table (docs/deploy.md).
+    # An ``options`` parameter in DATABASE_URL wins.
+    _STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+    if _STATEMENT_TIMEOUT_MS > 0:
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "options", f"-c statement_timeout={_STATEMENT_TIMEOUT_MS}"
+        )
 # SQLite with several gunicorn workers writing at once (deposits, the custody log, sessions):
 # a transaction that reads and then writes failed at once with "database is locked" when
 # another worker was writing (bench/load.py). IMMEDIATE takes the write lock when the
@@ -132,6 +145,33 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     for _key, _value in SQLITE_OPTIONS.items():
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_key, _value)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache and sessions (decision 0018). With REDIS_URL every node shares one cache — the
+# statistics cache and its invalidations, filter choices, API throttles — and sessions are
+# read from Redis and written through to the database (cached_db: a Redis restart logs nobody
+# out). Without it each process has its own local-memory cache: one process, development,
+# tests. Give the cache a Redis database of its own: clearing the cache empties it (FLUSHDB).
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="zzip")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # A Redis that hangs fails the request after 2 s instead of holding the worker.
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "zhangzhou-ip",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
@@ -168,18 +208,28 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "zhangzhou_ip" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Uploaded documents ("default") and 益企证 blobs ("evidence", content-addressed:
+# sha256/ab/cd/<hash>) live on the file system unless a backend is named: any django-storages
+# backend, with its constructor options as a JSON object, e.g. S3-compatible object storage
+# (Aliyun OSS, Tencent COS, MinIO; `pip install -e ".[s3]"`, docs/deploy.md):
+# EVIDENCE_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# EVIDENCE_STORAGE_OPTIONS='{"bucket_name": "zz-evidence"}' and the AWS_* settings below.
+_FILE_SYSTEM = "django.core.files.storage.FileSystemStorage"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # 益企证 blobs, content-addressed (sha256/ab/cd/<hash>). Any django-storages backend works,
-    # e.g. EVIDENCE_STORAGE_BACKEND=storages.backends.s3.S3Storage with its AWS_* variables.
-    "evidence": {
-        "BACKEND": env.str(
-            "EVIDENCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
-        ),
+    "default": {
+        "BACKEND": env.str("MEDIA_STORAGE_BACKEND", default=_FILE_SYSTEM),
         "OPTIONS": (
-            {"location": env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence"))}
-            if "EVIDENCE_STORAGE_BACKEND" not in env.ENVIRON
+            env.json("MEDIA_STORAGE_OPTIONS", default={})
+            if "MEDIA_STORAGE_BACKEND" in env.ENVIRON
             else {}
+        ),
+    },
+    "evidence": {
+        "BACKEND": env.str("EVIDENCE_STORAGE_BACKEND", default=_FILE_SYSTEM),
+        "OPTIONS": (
+            env.json("EVIDENCE_STORAGE_OPTIONS", default={})
+            if "EVIDENCE_STORAGE_BACKEND" in env.ENVIRON
+            else {"location": env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence"))}
         ),
     },
     "staticfiles": {
@@ -191,6 +241,16 @@ STORAGES = {
         )
     },
 }
+# S3-compatible object storage (storages.backends.s3.S3Storage): the endpoint and bucket of
+# the provider (docs/deploy.md); a storage's own OPTIONS win. boto3 reads the keys itself
+# from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, so they never pass through the settings.
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default=None)
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default=None)  # OSS, COS: virtual
+AWS_S3_SIGNATURE_VERSION = env.str("AWS_S3_SIGNATURE_VERSION", default="s3v4")
+AWS_DEFAULT_ACL = None  # objects are private: downloads go through the app's views
+AWS_S3_FILE_OVERWRITE = False  # as on the file system: a name taken gets another name
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -231,6 +291,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": the case's keeps the name it always had.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "cases.choices.Status",
+        "PreparedDownloadStatusEnum": "zhangzhou_ip.core.models.PreparedDownload.Status",
+    },
     # The default enum hook, then the error answers every operation shares (core/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -293,29 +358,57 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# E-mail: EMAIL_URL (smtp+tls://user:password@smtp.example.cn:587, smtp+ssl://…:465,
+# consolemail://, dummymail://), or EMAIL_BACKEND and the EMAIL_HOST… variables.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+if env.str("EMAIL_URL", default=""):
+    for _key, _value in env.email_url("EMAIL_URL").items():
+        if _value not in (None, ""):
+            globals()[_key] = _value
+# A mail server that does not answer fails the send after this many seconds instead of
+# holding a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@zhangzhou-ip.example")
 
 # Resident ID numbers are masked in every line (zhangzhou_ip/core/logging.py). Django's own
 # console handlers would bypass the filter, so "django" logs through the root's handler and
 # runserver's request lines (with their query strings) through a filtered copy of its own.
+# LOG_FORMAT=json (the default when DEBUG is off) writes one JSON object per line with the
+# request id (zhangzhou_ip/core/request_id.py), for the log collector; text for a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal_ids": {"()": "zhangzhou_ip.core.logging.MaskPersonalIds"}},
+    "filters": {
+        "mask_personal_ids": {"()": "zhangzhou_ip.core.logging.MaskPersonalIds"},
+        "request_id": {"()": "zhangzhou_ip.core.request_id.RequestIdFilter"},
+    },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        "json": {"()": "zhangzhou_ip.core.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_ids"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_personal_ids", "request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
         "django.server": {
             "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["mask_personal_ids"],
+            "formatter": "json" if LOG_FORMAT == "json" else "django.server",
+            "filters": ["mask_personal_ids", "request_id"],
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
@@ -354,6 +447,25 @@ SUPPORT_CONTACT = env.str("SUPPORT_CONTACT", default="")
 OTP_REQUIRED_FOR_SUPERUSERS = env.bool("OTP_REQUIRED_FOR_SUPERUSERS", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="益企维 zhangzhou_ip")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the device admin shows no secrets or QR codes
+
+# Background work (decision 0019, docs/deploy.md "Background work"): Django's tasks API from
+# the django-tasks backport. "immediate" runs a task inside the call that enqueues it
+# (development, tests); "database" queues it in a table that `manage.py db_worker` works off
+# (the default when DEBUG is off). Tasks live in cases/tasks.py, evidence/tasks.py,
+# zhangzhou_ip/core/tasks.py (the annual report PDF is a prepared download).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# List exports above this many rows are not built in the request: a task writes the file and
+# the user finds it under "My downloads" (zhangzhou_ip/core/downloads.py), where prepared
+# files stay DOWNLOAD_RETENTION_HOURS (then `manage.py purge_downloads` deletes them).
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
+DOWNLOAD_RETENTION_HOURS = env.int("DOWNLOAD_RETENTION_HOURS", default=72)
 
 # Product settings
 # HTML lists count their rows up to this many and then say "5,000+" (core/pagination.py).

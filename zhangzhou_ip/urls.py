@@ -38,6 +38,7 @@ urlpatterns = [
     path("evidence/", include("evidence.urls")),
     path("stats/", include("zhangzhou_ip.stats.views")),
     path("notifications/", include("zhangzhou_ip.core.notification_views")),
+    path("downloads/", include("zhangzhou_ip.core.download_views")),
     path("api/v1/", include(("zhangzhou_ip.api", "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

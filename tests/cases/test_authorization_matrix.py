@@ -93,6 +93,36 @@ def _pk(key):
 
 
 NONE = lambda o: {}  # noqa: E731
+
+
+def _download(o):
+    """A ready prepared download of ``mediator`` (issue 11): only its owner sees it."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from zhangzhou_ip.core.models import PreparedDownload
+
+    if "download" not in o:
+        o["download"] = PreparedDownload.objects.create(
+            owner=o["users"]["mediator"],
+            kind="export",
+            title="x",
+            file_format="csv",
+            source_url="/cases/mine/?format=csv",
+            site="http://testserver",
+            language="en",
+            time_zone="Asia/Shanghai",
+            status="done",
+            file_name="x.csv",
+            content_type="text/csv",
+            expires_at=timezone.now() + dt.timedelta(hours=1),
+        )
+        o["download"].file.save("x.csv", ContentFile(b"a\r\n"))
+    return {"pk": o["download"].pk}
+
+
 CASE = _pk("case")
 CONF = _pk("confirmation")
 
@@ -112,6 +142,8 @@ MATRIX: dict[str, tuple] = {
     "notifications:list": (NONE, ("GET",)),
     "notifications:open": (_pk("notification"), ("GET", "POST")),
     "notifications:read-all": (NONE, ("POST",)),
+    "downloads:list": (NONE, ("GET",)),
+    "downloads:file": (_download, ("GET",)),
     # --- directory
     "alliance:organization-list": (NONE, ("GET",)),
     "alliance:organization-create": (NONE, ("GET", "POST")),
@@ -337,6 +369,8 @@ MATRIX: dict[str, tuple] = {
     "api:notification-read-all": (NONE, ("POST",)),
     "api:notification-detail": (_pk("notification"), ("GET",)),
     "api:notification-read": (_pk("notification"), ("POST",)),
+    "api:prepared-download-list": (NONE, ("GET",)),
+    "api:prepared-download-detail": (_download, ("GET",)),
     # --- sharing and collaboration (issue 5)
     "cases:shared-with-us": (NONE, ("GET",)),
     "cases:case-share": (_pk("shared"), ("GET", "POST")),
@@ -390,7 +424,8 @@ EXPECTED: dict[str, str] = {
     # membership is refused (the export without ?format= is a 400 for those allowed)
     "stats:page GET": "302 403 200 200 200 200 200 200 403 200",
     "stats:export GET": "302 403 400 400 400 400 400 400 403 400",
-    "stats:report GET": "302 403 200 200 200 200 200 200 403 200",
+    # the report is built by a task into "My downloads": the allowed are sent to the file
+    "stats:report GET": "302 403 302 302 302 302 302 302 403 302",
     "api:stats GET": "403 403 200 200 200 200 200 200 403 200",
     "alliance:collaboration-action POST": "302 404 200 403 404 403 200 404 404 404",
     "alliance:collaboration-attachment GET": "302 404 200 200 404 200 200 404 404 404",
@@ -534,6 +569,9 @@ EXPECTED: dict[str, str] = {
     "api:notification-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:notification-read POST": "403 404 404 404 200 404 404 404 404 404",
     "api:notification-read-all POST": "403 200 200 200 200 200 200 200 200 200",
+    # prepared downloads (issue 11): the mediator's own; nobody else, superusers included
+    "api:prepared-download-detail GET": "403 404 404 404 200 404 404 404 404 404",
+    "api:prepared-download-list GET": "403 200 200 200 200 200 200 200 200 200",
     "api:organization-detail GET": "403 404 200 200 200 200 200 200 200 200",
     "api:organization-detail PUT": "403 404 400 400 403 403 403 403 400 403",
     "api:organization-detail PATCH": "403 404 200 200 403 403 403 403 200 403",
@@ -657,6 +695,8 @@ EXPECTED: dict[str, str] = {
     "notifications:open GET": "302 405 405 405 405 405 405 405 405 405",
     "notifications:open POST": "302 404 404 404 302 404 404 404 404 404",
     "notifications:read-all POST": "302 302 302 302 302 302 302 302 302 302",
+    "downloads:list GET": "302 200 200 200 200 200 200 200 200 200",
+    "downloads:file GET": "302 404 404 404 200 404 404 404 404 404",
     "password_change GET": "302 200 200 200 200 200 200 200 200 200",
     "password_change_done GET": "302 200 200 200 200 200 200 200 200 200",
     "set_language POST": "302 302 302 302 302 302 302 302 302 302",

@@ -37,5 +37,5 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
 
-# --- the audit trail page (issue 8) --------------------------------------------------------
-from zhangzhou_ip.core import audit_admin  # noqa: E402, F401
+# --- the audit trail page (issue 8) and prepared downloads (issue 11) ----------------------
+from zhangzhou_ip.core import audit_admin, download_admin  # noqa: E402, F401

@@ -1,10 +1,15 @@
-"""Abstract base models shared by every app, the in-app notification centre, and the
-history of Django's accounts and groups that the audit trail reads."""
+"""Abstract base models shared by every app, the in-app notification centre, the history of
+Django's accounts and groups that the audit trail reads, and the files prepared in the
+background ("My downloads")."""
+
+import uuid
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.db import models
+from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
@@ -100,3 +105,81 @@ register(
     m2m_fields=["groups", "user_permissions"],
 )
 register(Group, app="zhangzhou_ip.core", records_class=AccountHistory, m2m_fields=["permissions"])
+
+
+def _download_path(instance: "PreparedDownload", filename: str) -> str:
+    # A random directory per file: names never collide and cannot be guessed from the id.
+    # Files are never served by path; the download view checks the owner.
+    return f"downloads/{instance.owner_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class PreparedDownload(models.Model):
+    """A file built in the background for its owner (``zhangzhou_ip/core/downloads.py``): a
+    list export above ``EXPORT_INLINE_MAX_ROWS`` rows or a report PDF. It keeps the request
+    that asked for it — path and query, language, time zone, site — and never a queryset:
+    the task runs that list again as the owner, so the file holds what the owner may see
+    when it is built. Only the owner sees it (pages, API); it expires after
+    ``DOWNLOAD_RETENTION_HOURS`` (``manage.py purge_downloads``)."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("List export")
+        REPORT = "report", _("Report")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="prepared_downloads",
+        verbose_name=_("owner"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    file_format = models.CharField(_("format"), max_length=8)
+    # What is run again in the background: the page's path and query string, as the owner.
+    source_url = models.CharField(_("source"), max_length=2000)
+    site = models.CharField(_("site"), max_length=300)  # scheme://host, for absolute links
+    language = models.CharField(_("language"), max_length=16)
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    file = models.FileField(_("file"), upload_to=_download_path, max_length=300, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("prepared download")
+        verbose_name_plural = _("prepared downloads")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="core_download_owner_idx"),
+            models.Index(fields=["expires_at"], name="core_download_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+    @property
+    def source_page(self) -> str:
+        """The page the file was asked from (its filters and sort, without ``format``)."""
+        path, _sep, query = self.source_url.partition("?")
+        params = QueryDict(query, mutable=True)
+        params.pop("format", None)
+        return f"{path}?{params.urlencode()}" if params else path

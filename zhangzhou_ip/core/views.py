@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.views.generic import ListView
 
-from zhangzhou_ip.core import exports
+from zhangzhou_ip.core import downloads, exports
 from zhangzhou_ip.core.forms import bootstrapify
 from zhangzhou_ip.core.pagination import CappedPaginator
 
@@ -248,6 +248,9 @@ class ExportMixin:
     filter and sort (all pages, not just the one shown), so an export can never differ from
     the list it was started from — same selector, same FilterSet, same sort.
 
+    More than ``EXPORT_INLINE_MAX_ROWS`` rows are not built in the request: a task runs this
+    view again as the user and the file lands in "My downloads" (``core.downloads``).
+
     Subclasses declare ``export_columns`` once — ``(gettext_lazy header, accessor)`` pairs —
     with ``export_stem`` (the file name before the date) and ``export_title`` (the sheet
     name); headers and labels come out in the request's language. Lists whose rows need
@@ -275,13 +278,18 @@ class ExportMixin:
             return plain_text_bad_request(
                 gettext("The filters are not valid:") + "\n" + filter_errors_text(self.filterset)
             )
-        headers, rows = self.export_table(self.get_export_queryset(queryset))
+        queryset = self.get_export_queryset(queryset)
+        if downloads.too_large_for_request(self.request, queryset):  # a task builds it
+            return downloads.prepare(
+                self.request, kind="export", title=str(self.export_title), file_format=fmt
+            )
+        headers, rows = self.export_table(queryset)
         return export_response(
             fmt,
             stem=self.export_stem,
             title=str(self.export_title),
             headers=headers,
-            rows=in_request_language(rows),
+            rows=downloads.count_rows(self.request, in_request_language(rows)),
         )
 
     def get_export_queryset(self, queryset: QuerySet) -> QuerySet:

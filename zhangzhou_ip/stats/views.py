@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views import View
 
+from zhangzhou_ip.core import downloads
 from zhangzhou_ip.core.forms import bootstrapify
 from zhangzhou_ip.core.views import EXPORT_FORMATS, export_response, plain_text_bad_request
 from zhangzhou_ip.stats import report, tables
@@ -115,7 +116,9 @@ class StatsExportView(View):
 
 class AnnualReportView(View):
     """``/stats/report.pdf?year=2024``: the figures, the charts' data and the indicators as a
-    bilingual-ready PDF with the embedded CJK font."""
+    bilingual-ready PDF with the embedded CJK font. Built by a task into "My downloads"
+    (``core.downloads``): the request records it and the task runs this view again as the
+    user, who is sent to the file when it is ready at once (immediate backend)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request)
@@ -123,6 +126,9 @@ class AnnualReportView(View):
         if not form.is_valid():
             return _bad_scope(form)
         scope = form.scope()
+        if not downloads.is_background(request):
+            title = _("Statistical report %(period)s") % {"period": scope.label}
+            return downloads.prepare(request, kind="report", title=title, file_format="pdf")
         stats = statistics(request, scope)
         data = report.annual_report(stats, indicator_rows(request.user, scope), request.user)
         response = HttpResponse(data, content_type="application/pdf")

@@ -1,10 +1,12 @@
-"""``python manage.py checkpoint`` — sign a checkpoint over the evidence ledger if it grew."""
+"""``python manage.py checkpoint [--enqueue]`` — sign a checkpoint over the evidence ledger if it
+grew; ``--enqueue`` hands it to the task backend (``evidence.tasks.sign_checkpoint_task``)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
 from evidence import ledger
+from evidence.tasks import sign_checkpoint_task
 
 
 class Command(BaseCommand):
@@ -17,7 +19,18 @@ class Command(BaseCommand):
         ">> var/log/checkpoint.log 2>&1'."
     )
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Enqueue the task for the worker (TASKS_BACKEND) instead of signing here.",
+        )
+
+    def handle(self, *args, enqueue: bool = False, **options) -> None:
+        if enqueue:
+            result = sign_checkpoint_task.enqueue()
+            self.stdout.write(f"Enqueued task {result.id} ({result.status}).")
+            return
         before = ledger.latest_checkpoint()
         checkpoint = ledger.sign_checkpoint()
         if before is not None and before.pk == checkpoint.pk:
