@@ -48,7 +48,7 @@ test: install-dev
 	mkdir -p var
 	$(PY) manage.py spectacular --file var/schema.yml --validate --fail-on-warn
 	$(PY) scripts/vendor_static.py --check
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make messages: refresh the Chinese catalogue after changing translatable strings
 messages: install-dev

@@ -16,6 +16,7 @@ A user sees a case when:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -25,6 +26,7 @@ from alliance import selectors as alliance_selectors
 from alliance.models import Membership, Organization
 from cases.choices import OPEN_STATUSES, PartyRole, Status
 from cases.models import (
+    CaseAssignment,
     CaseComment,
     CaseEvent,
     CaseRight,
@@ -202,6 +204,17 @@ def sees_summary_only(user, case: MediationCase) -> bool:
     return not (user.is_superuser or can_view_case_in_full(user, case))
 
 
+def case_ids_seen_in_full(user, case_ids: Iterable[int]) -> set[int]:
+    """Of ``case_ids``, those the user sees in full (``case_full_visible_to``), in one query:
+    ``sees_summary_only`` for a page of rows at once."""
+    ids = set(case_ids)
+    if not ids or not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return ids
+    return set(case_full_visible_to(user, few=True).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def case_list(user, *, mine: bool = False, few: bool = False) -> QuerySet[MediationCase]:
     """The case list: visible cases with what the list shows, in one query per page."""
     qs = case_visible_to(user, few=few).select_related("handling_organization__region")
@@ -282,6 +295,49 @@ def mediator_workload(organization: Organization) -> QuerySet:
             distinct=True,
         ),
     )
+
+
+def mediator_workloads(organizations: Iterable[Organization]) -> dict[int, list]:
+    """``mediator_workload`` for several organisations in two queries, however many there
+    are: organisation id → its eligible mediators (ordered by name), each with
+    ``open_cases`` and ``mediating``."""
+    org_ids = [org.pk for org in organizations]
+    memberships = (
+        Membership.objects.filter(
+            organization_id__in=org_ids,
+            is_active=True,
+            role__in=[Role.MEDIATOR, Role.ADMIN],
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    counts = {
+        (row["user_id"], row["case__handling_organization_id"]): row
+        for row in CaseAssignment.objects.filter(
+            unassigned_at__isnull=True,
+            case__handling_organization_id__in=org_ids,
+            case__status__in=OPEN_STATUSES,
+        )
+        .values("user_id", "case__handling_organization_id")
+        .annotate(
+            open_cases=Count("pk", distinct=True),
+            mediating=Count("pk", filter=Q(case__status=Status.MEDIATING), distinct=True),
+        )
+    }
+    workloads: dict[int, list] = {org_id: [] for org_id in org_ids}
+    seen: set[tuple[int, int]] = set()
+    for membership in memberships:
+        key = (membership.user_id, membership.organization_id)
+        if key in seen:  # an admin who also mediates there
+            continue
+        seen.add(key)
+        user = membership.user
+        row = counts.get(key, {})
+        user.open_cases = row.get("open_cases", 0)
+        user.mediating = row.get("mediating", 0)
+        workloads[membership.organization_id].append(user)
+    return workloads
 
 
 @dataclass(frozen=True)

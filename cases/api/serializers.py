@@ -406,6 +406,20 @@ class CaseRightSerializer(_CaseChildMixin, serializers.ModelSerializer):
         return attrs
 
 
+class _SessionListSerializer(serializers.ListSerializer):
+    """A page of sessions: which of their cases the user sees in full is read once for the
+    page (``selectors.case_ids_seen_in_full``), not once per session."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        sessions = list(data.all() if hasattr(data, "all") else data)
+        user = _request_user(self.child)
+        if user is not None:
+            self.child.full_case_ids = selectors.case_ids_seen_in_full(
+                user, {session.case_id for session in sessions}
+            )
+        return [self.child.to_representation(session) for session in sessions]
+
+
 class MediationSessionSerializer(_CaseChildMixin, serializers.ModelSerializer):
     case = serializers.PrimaryKeyRelatedField(queryset=MediationCase.objects.none())
     # Declared: a read-only field built from the model loses ``blank=True`` (DRF drops
@@ -417,6 +431,7 @@ class MediationSessionSerializer(_CaseChildMixin, serializers.ModelSerializer):
 
     class Meta:
         model = MediationSession
+        list_serializer_class = _SessionListSerializer
         fields = [
             "id",
             "case",
@@ -447,7 +462,14 @@ class MediationSessionSerializer(_CaseChildMixin, serializers.ModelSerializer):
     def to_representation(self, instance: MediationSession) -> dict[str, Any]:
         data = super().to_representation(instance)
         user = _request_user(self)
-        if user is None or selectors.sees_summary_only(user, instance.case):
+        full = getattr(self, "full_case_ids", None)  # set by the list, one query per page
+        if user is None:
+            summary_only = True
+        elif full is not None:
+            summary_only = instance.case_id not in full
+        else:
+            summary_only = selectors.sees_summary_only(user, instance.case)
+        if summary_only:
             data["minutes"] = ""  # minutes are internal; a party's enterprise sees the summary
         return data
 

@@ -26,8 +26,10 @@ class WorkloadView(TemplateView):
 
     def rows(self) -> list[dict[str, Any]]:
         rows = []
-        for org in selectors.workload_organizations(self.request.user):
-            mediators = list(selectors.mediator_workload(org))
+        organizations = list(selectors.workload_organizations(self.request.user))
+        workloads = selectors.mediator_workloads(organizations)
+        for org in organizations:
+            mediators = workloads[org.pk]
             rows.append(
                 {
                     "organization": org,
