@@ -50,6 +50,10 @@ def setup_django() -> None:
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     os.environ.setdefault("OTP_REQUIRED_FOR_SUPERUSERS", "0")
+    # No collectstatic here: plain static storage instead of the manifest of production.
+    os.environ.setdefault(
+        "STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhangzhou_ip.settings")
     import django
 
@@ -68,6 +72,14 @@ def captured(client: Any, path: str) -> tuple[int, list[dict[str, str]], float]:
         response = client.get(path, **headers)
         ms = (time.perf_counter() - started) * 1000
     return response.status_code, list(queries.captured_queries), ms
+
+
+_LONG_ARRAY = re.compile(r"\{(\d+(?:,\d+){20,})\}")
+
+
+def shorten(text: str) -> str:
+    """Id arrays (the visibility ids passed as one parameter) shortened for reading."""
+    return _LONG_ARRAY.sub(lambda m: "{" + f"… {m.group(1).count(',') + 1:,} ids …" + "}", text)
 
 
 def explain(sql: str) -> str:
@@ -98,11 +110,11 @@ def section(name: str, role: str, path: str, top: int) -> list[str]:
             f"### {float(query['time']) * 1000:.1f} ms",
             "",
             "```sql",
-            query["sql"] if len(query["sql"]) < 4000 else query["sql"][:4000] + " …",
+            shorten(query["sql"]),
             "```",
             "",
             "```",
-            explain(query["sql"]),
+            shorten(explain(query["sql"])),
             "```",
             "",
         ]
