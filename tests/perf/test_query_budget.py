@@ -95,16 +95,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_budget")]
 
 #: The roles of the world (tests/conftest.py) that see lists; ``anonymous`` and ``nobody``
 #: see none and are left out.
-ROLES = [
-    "superuser",
-    "org_admin",
-    "mediator",
-    "clerk",
-    "partner",
-    "court",
-    "enterprise",
-    "servicepoint",
-]
+ROLES = [role for role in MATRIX_ROLES if role not in ("anonymous", "nobody")]
 
 QUERY_BUDGET = 10  # bench/run.py QUERY_BUDGET: statements per request (issue 9 part 3)
 

@@ -4,11 +4,12 @@ what was sent to whom); users read their own at /notifications/."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from zhangzhou_ip.core.admin_mixins import SuperuserReadOnlyAdmin
 from zhangzhou_ip.core.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(SuperuserReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "recipient", "verb", "title", "is_read"]
     list_filter = ["verb", ("read_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "verb", "key", "recipient__username", "recipient__last_name"]
@@ -20,21 +21,6 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("read"), ordering="read_at")
     def is_read(self, obj: Notification) -> bool:
         return obj.is_read
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- the audit trail page (issue 8) and prepared downloads (issue 11) ----------------------

@@ -4,11 +4,12 @@ owners (``/downloads/<id>/file/``); the admin shows no link to them."""
 
 from django.contrib import admin
 
+from zhangzhou_ip.core.admin_mixins import SuperuserReadOnlyAdmin
 from zhangzhou_ip.core.models import PreparedDownload
 
 
 @admin.register(PreparedDownload)
-class PreparedDownloadAdmin(admin.ModelAdmin):
+class PreparedDownloadAdmin(SuperuserReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "owner", "kind", "title", "file_format", "status", "row_count"]
     list_filter = ["status", "kind", "file_format"]
     search_fields = ["title", "owner__username", "owner__last_name", "source_url", "task_id"]
@@ -36,18 +37,3 @@ class PreparedDownloadAdmin(admin.ModelAdmin):
         "expires_at",
     ]
     readonly_fields = fields
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
