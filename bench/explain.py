@@ -29,7 +29,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
-from bench.run import FILTERED, ROLES, SEARCH_TERMS  # noqa: E402
+from bench.pages import FILTERED, ROLES, SEARCH_TERMS  # noqa: E402
 
 #: (name, path, roles) — the pages of ``bench/run.py`` whose plans matter (lists and search).
 PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (

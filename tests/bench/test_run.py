@@ -1,5 +1,6 @@
-"""The pure parts of ``bench/run.py``: reading the measurement headers, judging a row against
-its target, the percentiles it reports, the command line and the report's file names."""
+"""The pure parts of ``bench/run.py`` and ``bench/pages.py``: reading the measurement
+headers, judging a row against its target, the percentiles it reports, the command line and
+the report's file names."""
 
 from __future__ import annotations
 
@@ -7,22 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from bench import run
+from bench import pages, run
 
 
-def _row(**overrides) -> run.Row:
-    measurements = [run.Measurement(ms=float(ms), status=200, queries=8) for ms in range(1, 101)]
-    row = run.summarize_endpoint("case_list", "mediator", "html", measurements, 3.0, False)
+def _row(**overrides) -> pages.Row:
+    measurements = [pages.Measurement(ms=float(ms), status=200, queries=8) for ms in range(1, 101)]
+    row = pages.summarize_endpoint("case_list", "mediator", "html", measurements, 3.0, False)
     for name, value in overrides.items():
         setattr(row, name, value)
-    return run.evaluate(row)
+    return pages.evaluate(row)
 
 
 def test_query_headers_read_the_count_and_the_sql_time():
     headers = {"x-query-count": "7", "server-timing": 'app;dur=3, db;dur=12.5;desc="7 queries"'}
-    assert run.query_headers(headers) == (7, 12.5)
-    assert run.query_headers({}) == (None, None)
-    assert run.query_headers({"x-query-count": "seven"}) == (None, None)
+    assert pages.query_headers(headers) == (7, 12.5)
+    assert pages.query_headers({}) == (None, None)
+    assert pages.query_headers({"x-query-count": "seven"}) == (None, None)
 
 
 def test_a_row_reports_its_percentiles_and_meets_the_target():
@@ -31,11 +32,11 @@ def test_a_row_reports_its_percentiles_and_meets_the_target():
     assert row.p95 == pytest.approx(95.05)
     assert (row.queries_min, row.queries_max) == (8, 8)
     assert row.met is False and row.missed == ["p95"]  # 95 ms > 50 ms for a page
-    fast = run.summarize_endpoint(
+    fast = pages.summarize_endpoint(
         "api_case_list",
         "admin",
         "api",
-        [run.Measurement(ms=12.0, status=200, queries=5)] * 10,
+        [pages.Measurement(ms=12.0, status=200, queries=5)] * 10,
         1.0,
         False,
     )
@@ -46,7 +47,7 @@ def test_a_row_misses_on_queries_errors_or_an_unknown_count():
     assert _row(p95=10.0, queries_max=11).missed == ["queries"]
     assert _row(p95=10.0, queries_max=None).missed == ["queries"]  # nothing proves the budget
     assert _row(p95=10.0, errors=2).missed == ["errors"]
-    failed = run.Measurement(ms=1.0, status=500, error="status 500: boom")
+    failed = pages.Measurement(ms=1.0, status=500, error="status 500: boom")
     assert failed.ok is False
 
 
@@ -63,7 +64,7 @@ def test_the_command_line_refuses_what_it_cannot_measure(capsys):
     url = "postgres://postgres@127.0.0.1:5432/zhangzhou_ip_bench"
     args = run.parse_args(["--database-url", url, "--only", "case_list,api_case_list"])
     assert args.workers == 3 and args.requests == 300 and args.clients == 8
-    assert [e.name for e in run.select(run.endpoints(), args.only)] == [
+    assert [e.name for e in pages.select(pages.endpoints(), args.only)] == [
         "case_list",
         "api_case_list",
     ]
