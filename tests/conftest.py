@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -55,6 +56,28 @@ def pytest_configure(config):
                 "LOCATION": redis_url_for_worker(settings.CACHES["default"]["LOCATION"]),
             }
         }
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests on a transactional database run after every other test, the browser journeys
+    last of all. Their teardown flushes the database and only the next transactional test
+    puts the migrations' reference data (regions, courts) back, so a later test of the same
+    worker would find none. pytest-django sorts them after the database tests but before the
+    tests that ask for no ``db`` fixture — yet some of those open the database themselves
+    (module-scoped worlds through ``django_db_blocker``) — and pytest's own reordering by
+    parameters runs later still. The sort is stable: the order is otherwise kept."""
+    e2e = Path(__file__).parent / "e2e"
+
+    def rank(item: pytest.Item) -> int:
+        if e2e in item.path.parents:
+            return 2
+        marker = item.get_closest_marker("django_db")
+        transactional = bool(marker and (marker.kwargs.get("transaction") or marker.args[:1]))
+        fixtures = set(getattr(item, "fixturenames", ()))
+        return 1 if transactional or fixtures & {"transactional_db", "live_server"} else 0
+
+    items.sort(key=rank)
 
 
 def redis_url_for_worker(url: str) -> str:

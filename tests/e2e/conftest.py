@@ -43,26 +43,16 @@ if not CHROMIUM.exists():
     collect_ignore_glob = ["test_[!b]*.py"]
 
 
-@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Every test here runs in the transactional database with serialized rollback, even one
     that opens no page: pytest-base-url's autouse ``_verify_url`` pulls ``base_url``, so the
     live server and its transactional database, into each of them, and a flush without the
     rollback re-creates the content types that the next test's rollback loads again
-    (IntegrityError).
-
-    And they run last. Their final flush leaves the database without the migrations' reference
-    data, which only the next transactional test puts back. pytest-django sorts transactional
-    tests after the others, but pytest's own reordering runs later and groups every item that
-    shares the session-scoped ``browser_name`` parameter — which any test with an argument
-    named like a Playwright fixture (``page``) gets — pulling the journeys forward."""
+    (IntegrityError). They run last (``tests/conftest.py``)."""
     here = Path(__file__).parent
-    journeys = [item for item in items if here in item.path.parents]
-    for item in journeys:
-        if item.get_closest_marker("django_db") is None:
+    for item in items:
+        if here in item.path.parents and item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
-    others = [item for item in items if here not in item.path.parents]
-    items[:] = others + journeys
 
 
 _SERIALIZED: dict[str, str] = {}

@@ -256,8 +256,12 @@ def _write(response: HttpResponse, target) -> int:
         data = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
         target.write(data)
         size += len(data)
-    if hasattr(response, "close"):
-        response.close()
+    # Release what the response holds (a streamed file, a generator) without
+    # ``response.close()``: that also sends ``request_finished`` as if a request had ended,
+    # closing the database connection the task is still using (inside a transaction, its
+    # work would be lost) and clearing the request id of a request that builds it at once.
+    for closer in getattr(response, "_resource_closers", ()):
+        closer()
     return size
 
 
