@@ -102,6 +102,16 @@ def _is_shared_with(user, case: MediationCase, *, levels: tuple[str, ...] = ()) 
     orgs = alliance_selectors.organization_ids_of(user)
     if not orgs:
         return False
+    # the case page prefetches the shares the user sees, which hold every active share with
+    # the user's organisations (``selectors.share_visible_to``): no query per rule asked
+    prefetched = getattr(case, "visible_shares", None)
+    if prefetched is not None:
+        return any(
+            share.organization_id in orgs
+            and share.in_force()
+            and (not levels or share.level in levels)
+            for share in prefetched
+        )
     shares = case.shares.filter(CaseShare.active_q(), organization__in=orgs)
     if levels:
         shares = shares.filter(level__in=levels)

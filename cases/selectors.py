@@ -351,23 +351,34 @@ class RelatedDisputes:
         return len(self.visible) + self.hidden_count
 
 
-def related_disputes(case: MediationCase, user) -> RelatedDisputes:
+def related_disputes(
+    case: MediationCase,
+    user,
+    *,
+    rights: Iterable[CaseRight] | None = None,
+    parties: Iterable[Party] | None = None,
+) -> RelatedDisputes:
     """Other cases anywhere in the alliance about the same right number, or between the same
     applicant and respondent (by USCC, in either direction). Linked where the user may see
-    them, only counted where not — a count reveals no names."""
+    them, only counted where not — a count reveals no names. ``rights`` and ``parties``
+    (with their organisations) when the caller has them already, as the case page does."""
+    if rights is None:
+        rights = CaseRight.objects.filter(case=case)
+    if parties is None:
+        parties = Party.objects.filter(case=case, organization__isnull=False).select_related(
+            "organization"
+        )
     q = Q()
-    for kind, number, ip_id in CaseRight.objects.filter(case=case).values_list(
-        "kind", "number", "intellectual_property_id"
-    ):
-        if number:
-            q |= Q(rights__kind=kind, rights__number=number)
-        if ip_id:
-            q |= Q(rights__intellectual_property=ip_id)
-    parties = list(
-        Party.objects.filter(case=case, organization__isnull=False)
-        .exclude(organization__uscc="")
-        .values_list("role", "organization__uscc")
-    )
+    for right in rights:
+        if right.number:
+            q |= Q(rights__kind=right.kind, rights__number=right.number)
+        if right.intellectual_property_id:
+            q |= Q(rights__intellectual_property=right.intellectual_property_id)
+    parties = [
+        (party.role, party.organization.uscc)
+        for party in parties
+        if party.organization_id and party.organization.uscc
+    ]
     applicants = {uscc for role, uscc in parties if role == PartyRole.APPLICANT}
     respondents = {uscc for role, uscc in parties if role == PartyRole.RESPONDENT}
     for a in applicants:

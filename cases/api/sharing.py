@@ -28,7 +28,7 @@ from alliance.api.collaboration import (
     CollaborationRequestCreateSerializer,
     CollaborationRequestSerializer,
 )
-from alliance.models import CollaborationRequest, Organization
+from alliance.models import Organization
 from cases import selectors, services
 from cases.api.court import CaseRefSerializer, _plain, _visible_cases
 from cases.api.serializers import OrganizationRefSerializer, UserRefSerializer, _request_user
@@ -80,9 +80,7 @@ class CaseShareSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_active(self, obj: CaseShare) -> bool:
-        if obj.revoked_at is not None:
-            return False
-        return obj.request_id is None or obj.request.status in CollaborationRequest.ACTIVE_STATUSES
+        return obj.in_force()
 
 
 class CaseShareCreateSerializer(serializers.Serializer):

@@ -75,6 +75,14 @@ class CaseShare(models.Model):
             | Q(**{f"{prefix}request__status__in": CollaborationRequest.ACTIVE_STATUSES})
         )
 
+    def in_force(self) -> bool:
+        """``active_q()`` for a share in memory (select its ``request`` to ask many)."""
+        if self.revoked_at is not None:
+            return False
+        return self.request_id is None or (
+            self.request.status in CollaborationRequest.ACTIVE_STATUSES
+        )
+
 
 class CaseComment(models.Model):
     """A comment on a case by the handling side or a partner with a `collaborate` share."""

@@ -358,7 +358,9 @@ class CaseDetailView(DetailView):
             parties=parties,
             full_ids=full_ids,
             agreement=agreement,
-            related=selectors.related_disputes(case, user),
+            related=selectors.related_disputes(
+                case, user, rights=case.rights.all(), parties=parties
+            ),
             transitions=[
                 (name, TRANSITION_LABELS[name])
                 for name in services.available_transitions(user, case)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from alliance import selectors as alliance_selectors
-from alliance.models import CollaborationRequest, Organization
+from alliance.models import Organization
 from cases import exports, selectors, services
 from cases.forms.sharing import CollaborationRequestForm, CommentForm, RevokeForm, ShareForm
 from cases.models import CaseComment, CaseShare, MediationCase
@@ -32,15 +32,6 @@ SHARE_PERM = "cases.share_mediationcase"
 
 
 # --- helpers shared with the case detail ----------------------------------------------------
-
-
-def _is_active(share: CaseShare) -> bool:
-    """Python twin of ``CaseShare.active_q()`` for shares already in memory."""
-    if share.revoked_at is not None:
-        return False
-    return share.request_id is None or (
-        share.request.status in CollaborationRequest.ACTIVE_STATUSES
-    )
 
 
 def _lineage_ids(case: MediationCase) -> set[int]:
@@ -71,7 +62,7 @@ def _case_shares(user, case: MediationCase) -> list[CaseShare]:
     if shares is None:
         shares = list(_share_queryset(user).filter(case=case))
     for share in shares:
-        share.is_active = _is_active(share)
+        share.is_active = share.in_force()
     return shares
 
 

@@ -540,6 +540,21 @@ def test_the_detail_query_count_does_not_grow_with_shares_and_comments(
     assert many == few
 
 
+def test_the_partners_detail_reads_shares_rights_and_parties_once(login, case_world, mediating):
+    """The rules asked on the page (summary only? may comment? may share?) answer from the
+    prefetched shares, and the related disputes from the prefetched rights and parties."""
+    _grant(case_world, mediating, level="collaborate")
+    client = login("partner")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_detail(mediating))
+    assert response.status_code == 200
+    assert 'id="tab-timeline"' in _html(response)  # seen in full: through the share
+    tables = [m[1] for q in queries.captured_queries if (m := re.search(r'FROM "(\w+)"', q["sql"]))]
+    assert tables.count("cases_caseshare") == 1
+    assert tables.count("cases_caseright") == 1
+    assert tables.count("cases_party") == 1
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client, case_world, mediating):
     for url in (INBOX, _share_url(mediating)):
         response = client.get(url)
