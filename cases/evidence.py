@@ -12,27 +12,26 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from cases.models import MediationCase
-from cases.selectors import _any, _court_q, _share_q, _staff_q
+from cases.selectors import _court_q, _share_q, _staff_q
 
 
-def cases_citing_for(user, few: bool = False) -> QuerySet[MediationCase]:
-    """Cases through which the user may see the evidence they cite."""
-    cases = MediationCase.objects.all()
+def cited_evidence_ids(user, few: bool = False) -> tuple[QuerySet, ...]:
+    """The evidence-visibility provider: ids of records cited in those cases, read from the
+    citation table without joining the million-row record table — one queryset per way of
+    seeing a case (handling side, share, court), which the evidence selector unions: an OR
+    of the three read every case row (~50 ms at 100k cases for a large bureau's mediator)
+    where the handling side alone is an index-only scan and the others a list of ids."""
+    citations = MediationCase.evidence.through.objects.values_list("evidencerecord", flat=True)
     if not user.is_authenticated:
-        return cases.none()
+        return (citations.none(),)
     if user.is_superuser:
-        return cases
-    query = _any(_staff_q(user), _share_q(user, few), _court_q(user, few))
-    return cases.none() if query is None else cases.filter(query)
-
-
-def cited_evidence_ids(user, few: bool = False) -> QuerySet:
-    """The evidence-visibility provider: ids of records cited in those cases (read from the
-    citation table alone, without joining the million-row record table)."""
-    citations = MediationCase.evidence.through.objects.filter(
-        mediationcase__in=cases_citing_for(user, few).values("pk")
-    )
-    return citations.values_list("evidencerecord", flat=True)
+        return (citations,)
+    ways = (_staff_q(user), _share_q(user, few), _court_q(user, few))
+    return tuple(
+        citations.filter(mediationcase__in=MediationCase.objects.filter(q).values("pk"))
+        for q in ways
+        if q is not None
+    ) or (citations.none(),)
 
 
 def cited_records(user, case: MediationCase) -> QuerySet:

@@ -8,15 +8,22 @@ app's own policy, so there is still one entry point for every list, detail, expo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.db.models import QuerySet
 
-Provider = Callable[[object], QuerySet]
-"""``provider(user, few)`` → a queryset of ``EvidenceRecord`` primary keys:
-``values_list(field, flat=True)`` over any model, ``field`` naming the record
-(``"evidencerecord"``). ``few``: the caller tests a handful of records (see
+Provider = Callable[[object, bool], QuerySet | Sequence[QuerySet]]
+"""``provider(user, few)`` → a queryset of ``EvidenceRecord`` primary keys, or several whose
+union is meant: ``values_list(field, flat=True)`` over any model, ``field`` naming the
+record (``"evidencerecord"``). ``few``: the caller tests a handful of records (see
 ``evidence_visible_to``)."""
+
+
+def id_querysets(provider: Provider, user, few: bool) -> tuple[QuerySet, ...]:
+    """What the provider gives, as a tuple of querysets."""
+    ids = provider(user, few)
+    return (ids,) if isinstance(ids, QuerySet) else tuple(ids)
+
 
 _providers: list[Provider] = []
 

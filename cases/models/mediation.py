@@ -84,6 +84,7 @@ class MediationCase(TimeStampedModel):
         verbose_name=_("handling organisation"),
         on_delete=models.PROTECT,
         related_name="handled_cases",
+        db_index=False,  # led by the (handling_organization, id) index below
     )
     number = models.CharField(_("case number"), max_length=64, blank=True)
     number_year = models.PositiveSmallIntegerField(_("number year"), null=True, blank=True)
@@ -205,6 +206,9 @@ class MediationCase(TimeStampedModel):
             ),
         ]
         indexes = [
+            # the ids of an organisation's cases from the index alone (index-only scan): the
+            # handling side's part of every visibility test (cited evidence: 50 → 12 ms)
+            models.Index(fields=["handling_organization", "id"]),
             models.Index(fields=["handling_organization", "status"]),
             models.Index(fields=["status", "received_on"]),
             models.Index(fields=["dispute_type"]),
