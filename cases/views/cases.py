@@ -50,7 +50,13 @@ from cases.views.evidence import case_evidence_context
 from zhangzhou_ip.core.errors import ConflictError
 from zhangzhou_ip.core.pagination import count_groups
 from zhangzhou_ip.core.templatetags.people import person_name
-from zhangzhou_ip.core.views import ExportMixin, ExportTable, FilteredListView, apply_sort
+from zhangzhou_ip.core.views import (
+    ExportMixin,
+    ExportTable,
+    FilteredListView,
+    apply_sort,
+    filtered_without,
+)
 
 CONFLICT_MESSAGE_CODE = "conflict"
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -169,18 +175,14 @@ class CaseListView(FilteredListView):
         the filters are invalid. It feeds the status chips and, when no status is chosen,
         the row count."""
         if not hasattr(self, "_status_sample"):
-            data = self.request.GET.copy()
-            data.pop("status", None)
-            filterset = self.filterset_class(
-                data, queryset=self.get_base_queryset(), request=self.request
-            )
             self._status_sample = None
-            if filterset.is_valid():
+            queryset = filtered_without(self.filterset, "status")
+            if queryset is not None:
                 coordinated = ExpressionWrapper(
                     Q(pk__in=CaseShare.objects.values("case_id")), output_field=BooleanField()
                 )
                 rows = (
-                    filterset.qs.order_by()
+                    queryset.order_by()
                     .annotate(coordinated=coordinated)
                     .values_list("pk", "status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
                 )

@@ -116,6 +116,26 @@ def test_list_shows_counts_per_status(login, case_world):
     assert counts == {"draft": "1", "submitted": "1", "mediating": "1"}
 
 
+def test_status_counts_follow_the_other_filters_but_not_the_chosen_status(login, case_world):
+    """The chips count under every filter but the status, so the other statuses stay
+    reachable; the rows shown obey the status too."""
+    client = login("mediator")
+    mediating = case_world["cases"]["mediating"]
+    response = _list(client, status="mediating", q=mediating.title)
+    counts = dict(
+        re.findall(r'data-status="(\w+)">[^<]*<span class="count">(\d+)</span>', _html(response))
+    )
+    assert counts == {"mediating": "1"}  # the search leaves one case, whatever the status
+    assert _listed(response) == [mediating.pk]
+    counts = dict(
+        re.findall(
+            r'data-status="(\w+)">[^<]*<span class="count">(\d+)</span>',
+            _html(_list(client, status="draft")),
+        )
+    )
+    assert counts == {"draft": "1", "submitted": "1", "mediating": "1"}
+
+
 def test_export_buttons_carry_the_current_filters(login, case_world):
     html = _html(_list(login("mediator"), status="mediating", q="调解", page="1"))
     assert (
