@@ -192,8 +192,15 @@ class CaseListView(FilteredListView):
     def get_paginator(self, queryset, per_page, *args, **kwargs):
         paginator = super().get_paginator(queryset, per_page, *args, **kwargs)
         sample = self.status_sample()
-        if sample is not None and not self.request.GET.getlist("status"):
-            paginator.counted_elsewhere(sum(n for *_key, n in sample))  # no second count
+        if sample is not None:  # no second count: the sample has it
+            selected = set(self.request.GET.getlist("status"))
+            total = sum(n for *_key, n in sample)
+            if not selected:
+                paginator.counted_elsewhere(total)
+            elif total <= settings.LIST_COUNT_LIMIT:  # every row counted, each by status
+                paginator.counted_elsewhere(
+                    sum(n for status, _c, n in sample if status in selected)
+                )
         return paginator
 
     def status_counts(self) -> list[tuple[str, str, int | None]]:

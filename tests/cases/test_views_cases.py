@@ -134,6 +134,10 @@ def test_status_counts_follow_the_other_filters_but_not_the_chosen_status(login,
         )
     )
     assert counts == {"draft": "1", "submitted": "1", "mediating": "1"}
+    # the list's own count obeys the statuses chosen (taken from the same sample)
+    html = _html(_list(client, status=["draft", "mediating"]))
+    assert re.search(r'class="badge text-bg-light align-middle list-count">2<', html)
+    assert len(_listed(_list(client, status=["draft", "mediating"]))) == 2
 
 
 def test_export_buttons_carry_the_current_filters(login, case_world):
