@@ -133,6 +133,11 @@ class GunicornServer:
             "--error-logfile",
             "-",
             "--no-control-socket",  # gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl
+            # gunicorn.conf.py replaces a worker after GUNICORN_MAX_REQUESTS: mid-run that is a
+            # cold worker (empty template and local caches) timed as if it were the page, and
+            # the CPU of the worker it replaced vanishes from /proc
+            "--max-requests",
+            "0",
         ]
         if self.threads > 1:
             command += ["--threads", str(self.threads)]  # gunicorn then uses gthread workers
@@ -181,9 +186,9 @@ class GunicornServer:
         raise RuntimeError(f"gunicorn did not answer {self.ready_path}; see {self.log_path}")
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) used so far by the master and its live workers, from
-        ``/proc``: the difference over a window, divided by its requests, is the server's CPU
-        cost per request — on a shared machine a steadier figure than latency."""
+        """CPU time (user + system) used so far by the master, its live workers and the workers
+        it has reaped, from ``/proc``: the difference over a window, divided by its requests, is
+        the server's CPU cost per request — on a shared machine a steadier figure than latency."""
         if self.process is None:
             return 0.0
         tick = os.sysconf("SC_CLK_TCK")
@@ -196,8 +201,10 @@ class GunicornServer:
             except OSError:
                 continue  # the process ended meanwhile
             pid, ppid = int(entry.name), int(fields[1])
-            if pid == self.process.pid or ppid == self.process.pid:
-                total += int(fields[11]) + int(fields[12])  # utime, stime
+            if pid == self.process.pid:  # utime, stime, and cutime, cstime of reaped workers
+                total += sum(int(field) for field in fields[11:15])
+            elif ppid == self.process.pid:
+                total += int(fields[11]) + int(fields[12])
         return total / tick
 
     def stop(self) -> None:
