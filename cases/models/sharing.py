@@ -61,7 +61,17 @@ class CaseShare(models.Model):
                 name="case_share_revoked_with_reason",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "revoked_at"])]
+        indexes = [
+            # The shares in force for a user's organisations, read on every list page: their
+            # case and request ids from the index alone on PostgreSQL (INCLUDE; ignored on
+            # SQLite, which keeps the partial index)
+            models.Index(
+                fields=["organization"],
+                include=["case", "request"],
+                condition=Q(revoked_at__isnull=True),
+                name="case_share_in_force_by_org",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} → {self.organization} ({self.get_level_display()})"
@@ -69,10 +79,14 @@ class CaseShare(models.Model):
     @classmethod
     def active_q(cls, prefix: str = "") -> Q:
         """Active shares: not revoked, and their collaboration request (if any) still open or
-        accepted — a request's share ends with the request, without a write."""
+        accepted — a request's share ends with the request, without a write. The requests in
+        force are a subquery (a few hundred of thousands, from the status index), not a join
+        to every request."""
+        in_force = CollaborationRequest.objects.filter(
+            status__in=CollaborationRequest.ACTIVE_STATUSES
+        ).values("pk")
         return Q(**{f"{prefix}revoked_at__isnull": True}) & (
-            Q(**{f"{prefix}request__isnull": True})
-            | Q(**{f"{prefix}request__status__in": CollaborationRequest.ACTIVE_STATUSES})
+            Q(**{f"{prefix}request__isnull": True}) | Q(**{f"{prefix}request__in": in_force})
         )
 
     def in_force(self) -> bool:
