@@ -368,12 +368,18 @@ def related_disputes(
         parties = Party.objects.filter(case=case, organization__isnull=False).select_related(
             "organization"
         )
-    q = Q()
+    # Each way of being related is an id query its own index answers (a right's kind and
+    # number, its registered right, a party's organisation and role); one OR over the case
+    # row, its rights and EXISTS of parties joined every case to every right instead.
+    right_q = Q()
     for right in rights:
         if right.number:
-            q |= Q(rights__kind=right.kind, rights__number=right.number)
+            right_q |= Q(kind=right.kind, number=right.number)
         if right.intellectual_property_id:
-            q |= Q(rights__intellectual_property=right.intellectual_property_id)
+            right_q |= Q(intellectual_property=right.intellectual_property_id)
+    id_queries: list[QuerySet] = []
+    if right_q:
+        id_queries.append(CaseRight.objects.filter(right_q).order_by().values("case_id"))
     parties = [
         (party.role, party.organization.uscc)
         for party in parties
@@ -384,41 +390,34 @@ def related_disputes(
     for a in applicants:
         for r in respondents:
             for first, second in ((a, r), (r, a)):
-                q |= Q(
-                    Exists(
-                        Party.objects.filter(
-                            case=OuterRef("pk"),
-                            role=PartyRole.APPLICANT,
-                            organization__uscc=first,
-                        )
+                id_queries.append(
+                    Party.objects.filter(
+                        role=PartyRole.APPLICANT,
+                        organization__uscc=first,
+                        case__in=Party.objects.filter(
+                            role=PartyRole.RESPONDENT, organization__uscc=second
+                        ).values("case_id"),
                     )
-                    & Exists(
-                        Party.objects.filter(
-                            case=OuterRef("pk"),
-                            role=PartyRole.RESPONDENT,
-                            organization__uscc=second,
-                        )
-                    )
+                    .order_by()  # no ordering inside a UNION (SQLite refuses it)
+                    .values("case_id")
                 )
-    if not q:
+    if not id_queries:
         return RelatedDisputes([], 0, 0)
-    related = MediationCase.objects.filter(q).exclude(pk=case.pk).exclude(status=Status.DRAFT)
-    related_ids = set(related.values_list("pk", flat=True).distinct())
-    if not related_ids:
-        return RelatedDisputes([], 0, 0)
-    seen = list(case_visible_to(user, few=True).filter(pk__in=related_ids))
-    seen.sort(key=lambda c: (c.received_on or dt.date.min, c.pk), reverse=True)
-    visible = seen[:20]
-    hidden = related_ids - {c.pk for c in seen}
-    hidden_cities = (
-        MediationCase.objects.filter(pk__in=hidden)
-        .values("handling_organization__region")
-        .distinct()
-        .count()
-        if hidden
-        else 0
+    candidates = id_queries[0].union(*id_queries[1:]) if len(id_queries) > 1 else id_queries[0]
+    # each related case with its handling city (counted, never named, where not seen)
+    related = dict(
+        MediationCase.objects.filter(pk__in=candidates)
+        .exclude(pk=case.pk)
+        .exclude(status=Status.DRAFT)
+        .values_list("pk", "handling_organization__region")
     )
-    return RelatedDisputes(visible, len(hidden), hidden_cities)
+    if not related:
+        return RelatedDisputes([], 0, 0)
+    seen = list(case_visible_to(user, few=True).filter(pk__in=list(related)))
+    seen.sort(key=lambda c: (c.received_on or dt.date.min, c.pk), reverse=True)
+    hidden = related.keys() - {c.pk for c in seen}
+    hidden_cities = len({related[pk] for pk in hidden})
+    return RelatedDisputes(seen[:20], len(hidden), hidden_cities)
 
 
 def _side_q(user, prefix: str = "case__", few: bool = False) -> Q | None:

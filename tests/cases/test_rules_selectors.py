@@ -204,6 +204,40 @@ def test_related_disputes_by_the_same_pair_of_enterprises_in_either_direction(ca
     assert {c.pk for c in result.visible} == {case_world["cases"]["mediating"].pk}
 
 
+def test_related_disputes_by_right_and_by_pair_take_two_queries(case_world):
+    """Every way of being related is one id query (a UNION) inside the query of the related
+    cases and their cities, then the cases the user sees: not a query per right or pair."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    users, orgs = case_world["users"], case_world["orgs"]
+    here = case_world["cases"]["submitted"]
+    for number in ("ZL202230123456.2", "ZL202230654321.9"):
+        services.right_add(actor=users["clerk"], case=here, kind="design_patent", number=number)
+        services.right_add(
+            actor=users["partner"],
+            case=case_world["cases"]["partner"],
+            kind="design_patent",
+            number=number,
+        )
+    reversed_pair = make_case(
+        users["partner"],
+        orgs["partner"],
+        parties=[
+            org_party(PartyRole.APPLICANT, orgs["ent_b"]),
+            org_party(PartyRole.RESPONDENT, orgs["ent_a"]),
+        ],
+    )
+    services.case_submit(actor=users["partner"], case=reversed_pair)
+    rights = list(here.rights.all())
+    parties = list(here.parties.select_related("organization"))
+    with CaptureQueriesContext(connection) as queries:
+        result = selectors.related_disputes(here, users["clerk"], rights=rights, parties=parties)
+    assert {c.pk for c in result.visible} == {case_world["cases"]["mediating"].pk}
+    assert (result.hidden_count, result.hidden_cities) == (2, 1)  # both in Shenyang
+    assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+
+
 def test_the_few_and_the_list_forms_of_visibility_agree(case_world, everyone):
     """``few=True`` (EXISTS per row, for detail pages and rules) and the list form (ids read
     once per request, on PostgreSQL as one array) give the same cases, confirmations,
