@@ -188,7 +188,9 @@ def test_related_disputes_link_visible_cases_and_count_hidden_ones(case_world):
     assert selectors.related_disputes(here, users["clerk"]).total == 2
 
 
-def test_related_disputes_by_the_same_pair_of_enterprises_in_either_direction(case_world):
+def _submit_reversed_pair(case_world) -> MediationCase:
+    """A Shenyang case between the submitted case's enterprises, applicant and respondent
+    swapped."""
     users, orgs = case_world["users"], case_world["orgs"]
     reversed_pair = make_case(
         users["partner"],
@@ -199,6 +201,12 @@ def test_related_disputes_by_the_same_pair_of_enterprises_in_either_direction(ca
         ],
     )
     services.case_submit(actor=users["partner"], case=reversed_pair)
+    return reversed_pair
+
+
+def test_related_disputes_by_the_same_pair_of_enterprises_in_either_direction(case_world):
+    users = case_world["users"]
+    _submit_reversed_pair(case_world)
     result = selectors.related_disputes(case_world["cases"]["submitted"], users["clerk"])
     assert result.hidden_count == 1
     assert {c.pk for c in result.visible} == {case_world["cases"]["mediating"].pk}
@@ -210,7 +218,7 @@ def test_related_disputes_by_right_and_by_pair_take_two_queries(case_world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    users, orgs = case_world["users"], case_world["orgs"]
+    users = case_world["users"]
     here = case_world["cases"]["submitted"]
     for number in ("ZL202230123456.2", "ZL202230654321.9"):
         services.right_add(actor=users["clerk"], case=here, kind="design_patent", number=number)
@@ -220,15 +228,7 @@ def test_related_disputes_by_right_and_by_pair_take_two_queries(case_world):
             kind="design_patent",
             number=number,
         )
-    reversed_pair = make_case(
-        users["partner"],
-        orgs["partner"],
-        parties=[
-            org_party(PartyRole.APPLICANT, orgs["ent_b"]),
-            org_party(PartyRole.RESPONDENT, orgs["ent_a"]),
-        ],
-    )
-    services.case_submit(actor=users["partner"], case=reversed_pair)
+    _submit_reversed_pair(case_world)
     rights = list(here.rights.all())
     parties = list(here.parties.select_related("organization"))
     with CaptureQueriesContext(connection) as queries:
