@@ -26,12 +26,20 @@ def cited_evidence_ids(user, few: bool = False) -> tuple[QuerySet, ...]:
         return (citations.none(),)
     if user.is_superuser:
         return (citations,)
-    ways = (_staff_q(user), _share_q(user, few), _court_q(user, few))
-    return tuple(
-        citations.filter(mediationcase__in=MediationCase.objects.filter(q).values("pk"))
-        for q in ways
-        if q is not None
-    ) or (citations.none(),)
+
+    def on_cases(q):  # citations of the cases matching q
+        return citations.filter(mediationcase__in=MediationCase.objects.filter(q).values("pk"))
+
+    ways = [on_cases(q) for q in (_staff_q(user),) if q is not None]
+    if few:  # EXISTS per case, on the case table
+        ways += [on_cases(q) for q in (_share_q(user, few), _court_q(user, few)) if q is not None]
+    else:  # the shared and court case ids compared on the citation table: no join to cases
+        ways += [
+            citations.filter(q)
+            for q in (_share_q(user, field="mediationcase"), _court_q(user, field="mediationcase"))
+            if q is not None
+        ]
+    return tuple(ways) or (citations.none(),)
 
 
 def cited_records(user, case: MediationCase) -> QuerySet:
