@@ -38,7 +38,7 @@ from cases.models import (
     MediationSession,
     Party,
 )
-from zhangzhou_ip.core.lookups import pk_in
+from zhangzhou_ip.core.lookups import pk_in, union_of
 
 Role = Membership.Role
 
@@ -383,7 +383,7 @@ def related_disputes(
             right_q |= Q(intellectual_property=right.intellectual_property_id)
     id_queries: list[QuerySet] = []
     if right_q:
-        id_queries.append(CaseRight.objects.filter(right_q).order_by().values("case_id"))
+        id_queries.append(CaseRight.objects.filter(right_q).values("case_id"))
     parties = [
         (party.role, party.organization.uscc)
         for party in parties
@@ -401,16 +401,13 @@ def related_disputes(
                         case__in=Party.objects.filter(
                             role=PartyRole.RESPONDENT, organization__uscc=second
                         ).values("case_id"),
-                    )
-                    .order_by()  # no ordering inside a UNION (SQLite refuses it)
-                    .values("case_id")
+                    ).values("case_id")
                 )
     if not id_queries:
         return RelatedDisputes([], 0, 0)
-    candidates = id_queries[0].union(*id_queries[1:]) if len(id_queries) > 1 else id_queries[0]
     # each related case with its handling city (counted, never named, where not seen)
     related = dict(
-        MediationCase.objects.filter(pk__in=candidates)
+        MediationCase.objects.filter(pk__in=union_of(*id_queries))
         .exclude(pk=case.pk)
         .exclude(status=Status.DRAFT)
         .values_list("pk", "handling_organization__region")

@@ -80,8 +80,8 @@ class CaseShare(models.Model):
     def active_q(cls, prefix: str = "") -> Q:
         """Active shares: not revoked, and their collaboration request (if any) still open or
         accepted — a request's share ends with the request, without a write. The requests in
-        force are a subquery (a few hundred of thousands, from the status index), not a join
-        to every request."""
+        force are a subquery (a few hundred among thousands, read from the status index),
+        not a join to every request."""
         in_force = CollaborationRequest.objects.filter(
             status__in=CollaborationRequest.ACTIVE_STATUSES
         ).values("pk")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from alliance.models import IntellectualProperty
 from cases import selectors, services
@@ -215,9 +217,6 @@ def test_related_disputes_by_the_same_pair_of_enterprises_in_either_direction(ca
 def test_related_disputes_by_right_and_by_pair_take_two_queries(case_world):
     """Every way of being related is one id query (a UNION) inside the query of the related
     cases and their cities, then the cases the user sees: not a query per right or pair."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     users = case_world["users"]
     here = case_world["cases"]["submitted"]
     for number in ("ZL202230123456.2", "ZL202230654321.9"):

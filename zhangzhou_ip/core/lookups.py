@@ -41,6 +41,13 @@ class AnyOf(Expression):
 ID_LIST_LIMIT = 20_000
 
 
+def union_of(*subqueries: QuerySet) -> QuerySet:
+    """The subqueries' rows as one ``UNION`` (duplicates dropped), each without its default
+    ordering: SQLite refuses ``ORDER BY`` inside a compound statement."""
+    first, *others = (subquery.order_by() for subquery in subqueries)
+    return first.union(*others) if others else first
+
+
 def pk_in(key: Hashable, *subqueries: QuerySet, field: str = "pk") -> Q:
     """``field IN`` the ids the subqueries (``values_list(…, flat=True)``) give.
 
@@ -50,8 +57,7 @@ def pk_in(key: Hashable, *subqueries: QuerySet, field: str = "pk") -> Q:
     """
 
     def read() -> list[int] | None:
-        first, *others = (subquery.order_by() for subquery in subqueries)
-        ids = set((first.union(*others) if others else first)[: ID_LIST_LIMIT + 1])
+        ids = set(union_of(*subqueries)[: ID_LIST_LIMIT + 1])
         return None if len(ids) > ID_LIST_LIMIT else sorted(ids)
 
     ids = memoized(key, read) if connection.vendor == "postgresql" else None
