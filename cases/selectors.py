@@ -355,6 +355,18 @@ class RelatedDisputes:
         return len(self.visible) + self.hidden_count
 
 
+# what the "Related disputes" box shows of a case, and the city it counts hidden ones by
+RELATED_FIELDS = (
+    "number",
+    "title",
+    "status",
+    "received_on",
+    "handling_organization__name",
+    "handling_organization__short_name",
+    "handling_organization__region",
+)
+
+
 def related_disputes(
     case: MediationCase,
     user,
@@ -405,19 +417,20 @@ def related_disputes(
                 )
     if not id_queries:
         return RelatedDisputes([], 0, 0)
-    # each related case with its handling city (counted, never named, where not seen)
-    related = dict(
+    # each related case with its handling city and whether the user sees it: linked where
+    # seen, counted (never named) where not — one query
+    related = list(
         MediationCase.objects.filter(pk__in=union_of(*id_queries))
         .exclude(pk=case.pk)
         .exclude(status=Status.DRAFT)
-        .values_list("pk", "handling_organization__region")
+        .select_related("handling_organization")
+        .only(*RELATED_FIELDS)
+        .annotate(seen=Exists(case_visible_to(user, few=True).filter(pk=OuterRef("pk"))))
     )
-    if not related:
-        return RelatedDisputes([], 0, 0)
-    seen = list(case_visible_to(user, few=True).filter(pk__in=list(related)))
+    seen = [c for c in related if c.seen]
     seen.sort(key=lambda c: (c.received_on or dt.date.min, c.pk), reverse=True)
-    hidden = related.keys() - {c.pk for c in seen}
-    hidden_cities = len({related[pk] for pk in hidden})
+    hidden = [c for c in related if not c.seen]
+    hidden_cities = len({c.handling_organization.region_id for c in hidden})
     return RelatedDisputes(seen[:20], len(hidden), hidden_cities)
 
 

@@ -3,6 +3,7 @@
 from cases.views import cases as case_views
 from cases.views import court as court_views
 from cases.views import court_documents as court_document_views
+from cases.views import detail as detail_views
 from cases.views import evidence as evidence_views
 from cases.views import intake as intake_views
 from cases.views import protection as protection_views
@@ -14,6 +15,7 @@ app_name = "cases"
 
 urlpatterns = [
     *case_views.urlpatterns,
+    *detail_views.urlpatterns,
     *intake_views.urlpatterns,
     *session_views.urlpatterns,
     *court_views.urlpatterns,

@@ -27,26 +27,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import DetailView
 
-from alliance.validators import mask_resident_id
 from cases import exports, selectors, services
-from cases.choices import OWNERSHIP_DISPUTES, TRANSITION_LABELS, PartyRole, Status
+from cases.choices import TRANSITION_LABELS, PartyRole, Status
 from cases.filters import MediationCaseFilterSet
 from cases.forms.workflow import AssignForm, CaseEditForm, TransitionForm
 from cases.models import (
-    Agreement,
     CaseAssignment,
-    CaseEvent,
-    CaseRight,
     CaseShare,
     MediationCase,
-    MediationSession,
     Party,
 )
 from cases.rules import transition_perm
-from cases.views import court as court_views
-from cases.views.evidence import case_evidence_context
 from zhangzhou_ip.core.errors import ConflictError
 from zhangzhou_ip.core.pagination import count_groups
 from zhangzhou_ip.core.templatetags.people import person_name
@@ -302,95 +294,6 @@ class CaseExportView(View):
         return response
 
 
-# --- detail ------------------------------------------------------------------------------
-
-
-class CaseDetailView(DetailView):
-    """One case with its tabs; everything the tabs show is fetched up front."""
-
-    template_name = "cases/case_detail.html"
-    context_object_name = "case"
-
-    def get_queryset(self) -> QuerySet[MediationCase]:
-        return (
-            selectors.case_visible_to(self.request.user, few=True)
-            .select_related(
-                "handling_organization__region",
-                # rules walk up to the ancestors (is an organisation admin above?)
-                "handling_organization__parent__parent__parent",
-                "created_by",
-                "agreement",
-            )
-            .prefetch_related(
-                Prefetch(
-                    "parties",
-                    queryset=Party.objects.select_related(
-                        "organization__region", "region"
-                    ).order_by("role", "pk"),
-                ),
-                Prefetch(
-                    "rights",
-                    queryset=CaseRight.objects.select_related(
-                        "intellectual_property__owner"
-                    ).order_by("pk"),
-                ),
-                Prefetch("sessions", queryset=MediationSession.objects.order_by("starts_at")),
-                Prefetch(
-                    "events",
-                    queryset=CaseEvent.objects.select_related("actor").order_by(
-                        "-created_at", "-pk"
-                    ),
-                ),
-                Prefetch(
-                    "assignments", queryset=_active_assignments(), to_attr="active_assignments"
-                ),
-                *court_views.case_court_prefetches(self.request.user),
-                *_sharing_views().case_sharing_prefetches(self.request.user),
-            )
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        case: MediationCase = self.object
-        full_ids = selectors.may_see_full_id_numbers(user, case)
-        parties = list(case.parties.all())
-        for party in parties:
-            party.shown_id = (
-                party.id_number if full_ids or not party.id_number
-                else mask_resident_id(party.id_number)
-            )  # fmt: skip
-        agreement = getattr(case, "agreement", None)
-        context.update(
-            # A party's enterprise sees a summary: no timeline, minutes or related cases.
-            summary_only=selectors.sees_summary_only(user, case),
-            parties=parties,
-            full_ids=full_ids,
-            agreement=agreement,
-            related=selectors.related_disputes(
-                case, user, rights=case.rights.all(), parties=parties
-            ),
-            transitions=[
-                (name, TRANSITION_LABELS[name])
-                for name in services.available_transitions(user, case)
-            ],
-            can_edit=user.has_perm("cases.change_mediationcase", case),
-            can_delete=user.has_perm("cases.delete_mediationcase", case),
-            can_assign=user.has_perm("cases.assign_mediationcase", case),
-            can_edit_parties=user.has_perm("cases.add_party", Party(case=case)),
-            can_schedule=user.has_perm("cases.add_mediationsession", MediationSession(case=case)),
-            can_edit_agreement=user.has_perm(
-                "cases.change_agreement" if agreement else "cases.add_agreement",
-                agreement or Agreement(case=case),
-            ),
-            ownership_dispute=case.dispute_type in OWNERSHIP_DISPUTES,
-            **court_views.case_court_context(user, case),
-            **case_evidence_context(user, case),
-            **_sharing_views().case_sharing_context(user, case),
-        )
-        return context
-
-
 # --- edit and delete ---------------------------------------------------------------------
 
 
@@ -604,7 +507,6 @@ urlpatterns = [
     path("", CaseListView.as_view(), name="case-list"),
     path("mine/", MyCaseListView.as_view(), name="my-cases"),
     path("export/", CaseExportView.as_view(), name="case-export"),
-    path("<int:pk>/", CaseDetailView.as_view(), name="case-detail"),
     path("<int:pk>/edit/", CaseEditView.as_view(), name="case-edit"),
     path("<int:pk>/delete/", CaseDeleteView.as_view(), name="case-delete"),
     path("<int:pk>/transition/<str:name>/", CaseTransitionView.as_view(), name="case-transition"),

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -26,6 +27,7 @@ from cases.forms.sharing import CollaborationRequestForm, CommentForm, RevokeFor
 from cases.models import CaseComment, CaseShare, MediationCase
 from cases.views.cases import CaseListView, CaseRowsExportMixin, _add_errors, _visible_case
 from zhangzhou_ip.core.exports import Value
+from zhangzhou_ip.core.lookups import count_of
 from zhangzhou_ip.core.views import ExportTable
 
 SHARE_PERM = "cases.share_mediationcase"
@@ -102,33 +104,40 @@ def comment_thread(comments: list[CaseComment]) -> list[CaseComment]:
 
 
 def case_sharing_prefetches(user) -> list[Prefetch]:
-    """For the case detail's queryset: the shares and comments the user may see, two
-    queries whatever their number."""
-    return [
-        Prefetch("shares", queryset=_share_queryset(user), to_attr="visible_shares"),
-        Prefetch("comments", queryset=_comment_queryset(user), to_attr="visible_comments"),
-    ]
+    """For a case page's queryset: the shares the user may see, one query whatever their
+    number (the rules answer from them too)."""
+    return [Prefetch("shares", queryset=_share_queryset(user), to_attr="visible_shares")]
+
+
+def comment_count_annotation(user) -> Coalesce:
+    """The "Comments" tab's badge, read with the case (``comment_count``)."""
+    return count_of(selectors.comment_visible_to(user, few=True), "case")
 
 
 def case_sharing_context(user, case: MediationCase) -> dict[str, Any]:
-    """The "Sharing" panel and the "Comments" tab of the case detail."""
+    """The "Sharing" panel of the case page, and whether it shows a "Comments" tab."""
     shares = _case_shares(user, case)
     can_share = user.has_perm(SHARE_PERM, case)
-    probe = CaseComment(case=case)
-    can_view_comments = user.has_perm("cases.view_casecomment", probe)
-    comments = getattr(case, "visible_comments", None)
-    if comments is None:
-        comments = list(_comment_queryset(user).filter(case=case)) if can_view_comments else []
-    can_comment = can_view_comments and user.has_perm("cases.add_casecomment", probe)
     return {
         "share_panel": can_share or bool(shares),
         "can_share_case": can_share,
         "active_shares": [s for s in shares if s.is_active],
         "ended_shares": [s for s in shares if not s.is_active],
-        "can_view_comments": can_view_comments,
+        "can_view_comments": user.has_perm("cases.view_casecomment", CaseComment(case=case)),
+    }
+
+
+def case_comments_context(user, case: MediationCase) -> dict[str, Any]:
+    """The "Comments" tab (loaded when opened); 403 for a user who may not read them."""
+    probe = CaseComment(case=case)
+    if not user.has_perm("cases.view_casecomment", probe):
+        raise PermissionDenied
+    comments = list(_comment_queryset(user).filter(case=case))
+    can_comment = user.has_perm("cases.add_casecomment", probe)
+    return {
         "can_comment": can_comment,
-        "comment_thread": comment_thread(comments) if can_view_comments else [],
-        "comment_count": len(comments) if can_view_comments else 0,
+        "comment_thread": comment_thread(comments),
+        "comment_count": len(comments),
         "comment_form": CommentForm() if can_comment else None,
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from alliance.models import Membership
@@ -35,6 +36,22 @@ def org_party(role, organization):
 
 def person_party(role, name="张三", id_number="11010519491231002X", **extra):
     return {"role": role, "kind": PartyKind.PERSON, "name": name, "id_number": id_number, **extra}
+
+
+def case_page(client, case, *panes: str, **headers) -> str:
+    """The case page as the client sees it after opening the named tabs: the page, then each
+    pane as htmx loads it (``cases/<pk>/panes/<name>/``, which must answer 200)."""
+    response = client.get(reverse("cases:case-detail", args=[case.pk]), **headers)
+    assert response.status_code == 200, response.status_code
+    html = [response.content.decode()]
+    for pane in panes:
+        assert f'data-pane="{pane}"' in html[0], f"no {pane} tab on the page"
+        loaded = client.get(
+            reverse("cases:case-pane", args=[case.pk, pane]), HTTP_HX_REQUEST="true", **headers
+        )
+        assert loaded.status_code == 200, (pane, loaded.status_code)
+        html.append(loaded.content.decode())
+    return "\n".join(html)
 
 
 def advance(case, actor, mediator, to: str) -> MediationCase:

@@ -209,6 +209,8 @@ MATRIX: dict[str, tuple] = {
     "cases:enterprise-autocomplete": (NONE, ("GET",)),
     "cases:ip-autocomplete": (NONE, ("GET",)),
     "cases:case-detail": (CASE, ("GET",)),
+    # one pane of the case page stands for all (tests/cases/test_case_panes.py checks each)
+    "cases:case-pane": (lambda o: {"pk": o["case"].pk, "name": "timeline"}, ("GET",)),
     "cases:case-edit": (CASE, ("GET", "POST")),
     "cases:case-delete": (CASE, ("GET", "POST")),
     "cases:case-transition": (
@@ -611,6 +613,7 @@ EXPECTED: dict[str, str] = {
     "cases:case-delete GET": "302 404 302 302 302 403 404 404 403 404",
     "cases:case-delete POST": "302 404 302 302 302 403 404 404 403 404",
     "cases:case-detail GET": "302 404 200 200 200 200 404 404 200 404",
+    "cases:case-pane GET": "302 404 200 200 200 200 404 404 403 404",
     "cases:case-edit GET": "302 404 200 200 200 403 404 404 403 404",
     "cases:case-edit POST": "302 404 200 200 200 403 404 404 403 404",
     "cases:case-evidence GET": "302 404 200 200 200 200 404 404 200 404",

@@ -12,6 +12,7 @@ from cases.models import CaseEvent
 from evidence import services as evidence_services
 from evidence.models import Category, EvidenceRecord
 from evidence.selectors import evidence_visible_to
+from tests.cases.conftest import case_page
 
 
 def deposit(world, text: str, depositor: str = "ent_a") -> EvidenceRecord:
@@ -107,8 +108,7 @@ def test_the_case_page_lists_and_cites_by_number(client, case_world, mediating, 
     services.evidence_link(actor=users["superuser"], case=mediating, record=record)
     client.force_login(users["mediator"])
     client.cookies["django_language"] = "en"
-    detail = client.get(reverse("cases:case-detail", args=[mediating.pk]))
-    assert record.number in detail.content.decode()
+    assert record.number in case_page(client, mediating, "evidence")
 
     second = deposit(case_world, "第二份证据")
     services.evidence_link(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from cases import selectors, services
+from tests.cases.conftest import case_page
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +36,16 @@ def test_only_parties_see_the_summary(case_world, mediating):
 def test_detail_page_shows_the_enterprise_a_summary(client, case_world, mediating):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(case_world["users"]["enterprise"])
-    page = client.get(reverse("cases:case-detail", args=[mediating.pk])).content.decode()
+    page = case_page(client, mediating, "sessions")
     assert mediating.title in page
     assert mediating.number in page
+    assert 'data-session="' in page  # the session's time, without its minutes
     assert 'id="pane-timeline"' not in page
     assert MINUTES not in page
+    timeline = reverse("cases:case-pane", args=[mediating.pk, "timeline"])
+    assert client.get(timeline).status_code == 403
     client.force_login(case_world["users"]["mediator"])
-    page = client.get(reverse("cases:case-detail", args=[mediating.pk])).content.decode()
+    page = case_page(client, mediating, "sessions", "timeline")
     assert 'id="pane-timeline"' in page
     assert MINUTES in page
 

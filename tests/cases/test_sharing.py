@@ -15,6 +15,7 @@ from alliance.models import CollaborationRequest, Organization, Region
 from cases import selectors, services
 from cases.filters import MediationCaseFilterSet
 from cases.models import CaseComment, CaseShare, MediationCase
+from tests.cases.conftest import case_page
 from zhangzhou_ip.core.errors import DomainError, PermissionDenied
 from zhangzhou_ip.core.models import Notification
 
@@ -373,7 +374,7 @@ def test_the_timeline_says_with_whom_and_how_a_case_was_shared(client, case_worl
     share(case_world, mediating, level="collaborate")
     client.cookies["django_language"] = "en"
     client.force_login(case_world["users"]["mediator"])
-    html = client.get(f"/cases/{mediating.pk}/").content.decode()
+    html = case_page(client, mediating, "timeline")
     item = re.search(r'<li[^>]*data-verb="case.shared".*?</li>', html, re.S)
     assert item is not None
     assert case_world["orgs"]["partner"].name in item.group(0)

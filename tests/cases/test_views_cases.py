@@ -18,7 +18,7 @@ from alliance.models import IntellectualProperty
 from cases import services
 from cases.choices import DisputeType, PartyRole, Source, Status
 from cases.models import CaseAssignment, CaseEvent, MediationCase
-from tests.cases.conftest import advance, make_case, org_party, person_party
+from tests.cases.conftest import advance, case_page, make_case, org_party, person_party
 
 ZH = '<html lang="zh-Hans"'
 FULL_ID = "11010519491231002X"
@@ -371,8 +371,7 @@ def test_detail_of_a_case_the_user_may_not_see_is_404(login, case_world):
 
 def test_detail_shows_tabs_with_parties_rights_sessions_agreement_and_timeline(login, case_world):
     case = case_world["cases"]["mediating"]
-    response = login("mediator").get(_detail(case))
-    html = _html(response)
+    html = case_page(login("mediator"), case, "sessions", "timeline")
     for pane in ("summary", "parties", "rights", "sessions", "agreement", "timeline"):
         assert f'id="pane-{pane}"' in html
     assert case.number in html and "调解中案件" in html

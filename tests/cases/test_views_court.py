@@ -21,7 +21,7 @@ from alliance.models import Membership, Organization
 from cases import services
 from cases.choices import DisputeType, PartyRole, Status
 from cases.models import ConfirmationMaterial, CourtReferral, JudicialConfirmation, MediationCase
-from tests.cases.conftest import advance, make_case, org_party, person_party
+from tests.cases.conftest import advance, case_page, make_case, org_party, person_party
 
 pytestmark = pytest.mark.django_db
 
@@ -223,8 +223,7 @@ def test_prepare_after_the_window_names_the_day_it_closed(login, case_world, tod
 def test_prepare_redirects_to_the_confirmation_and_the_case_shows_it(login, case_world):
     case = settled_case(case_world)
     client = login("mediator")
-    detail = client.get(reverse("cases:case-detail", args=[case.pk]))
-    assert 'id="apply-confirmation"' in _html(detail)
+    assert 'id="apply-confirmation"' in case_page(client, case, "court")
     response = client.post(
         reverse("cases:confirmation-create", args=[case.pk]),
         {"court": court("闽0602").pk, "joint_application": "on", "basis": "cpl"},
@@ -235,14 +234,14 @@ def test_prepare_redirects_to_the_confirmation_and_the_case_shows_it(login, case
     page = _html(client.get(response["Location"]))
     assert "domicile of Applicant 漳州甲食品有限公司" in page
     assert 'data-status="prepared"' in page
-    tab = _html(client.get(reverse("cases:case-detail", args=[case.pk])))
+    tab = case_page(client, case, "court")
     assert f'data-confirmation="{confirmation.pk}"' in tab
     assert "福建省漳州市芗城区人民法院" in tab
 
 
 def test_only_the_handling_side_gets_the_apply_button(login, case_world):
     case = settled_case(case_world)
-    page = _html(login("clerk").get(reverse("cases:case-detail", args=[case.pk])))
+    page = case_page(login("clerk"), case, "court")
     assert 'id="pane-court"' in page
     assert 'id="apply-confirmation"' not in page
     response = login("clerk").get(reverse("cases:confirmation-create", args=[case.pk]))
@@ -544,8 +543,7 @@ def test_a_failed_case_is_referred_to_litigation(login, case_world):
     assert "Only a case whose mediation failed" in _html(refused)
     assert not CourtReferral.objects.exists()
     case = services.case_fail(actor=users["mediator"], case=mediating, reason="被申请人拒绝赔偿")
-    detail = _html(client.get(reverse("cases:case-detail", args=[case.pk])))
-    assert 'id="refer-litigation"' in detail
+    assert 'id="refer-litigation"' in case_page(client, case, "court")
     response = client.post(
         reverse("cases:referral-to-litigation", args=[case.pk]),
         {"court": court("闽0602").pk, "note": "告知当事人起诉"},
@@ -628,9 +626,9 @@ def test_the_desk_puts_overdue_items_first_filters_by_status_and_paginates(
 
 
 def _detail_queries(client, case) -> int:
+    """Statements of the case page and of its court tab."""
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("cases:case-detail", args=[case.pk]))
-    assert response.status_code == 200
+        case_page(client, case, "court")
     return len(queries)
 
 
@@ -646,7 +644,7 @@ def test_the_case_detail_court_tab_does_not_add_queries_per_item(login, case_wor
         services.referral_to_litigation(actor=mediator, case=case, court=court(code))
     three = _detail_queries(client, case)
     assert three == one
-    page = _html(client.get(reverse("cases:case-detail", args=[case.pk])))
+    page = case_page(client, case, "court")
     assert page.count("data-referral=") == 3
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from alliance.models import CollaborationRequest, Organization, Region
 from cases import services
 from cases.models import CaseComment, CaseShare
-from tests.cases.conftest import advance, make_case, org_party
+from tests.cases.conftest import advance, case_page, make_case, org_party
 
 pytestmark = pytest.mark.django_db
 
@@ -262,7 +262,7 @@ def test_a_partners_detail_masks_ids_shows_timeline_and_sessions_but_no_actions(
     assert FULL_ID in staff and "data-transition=" in staff
     assert reverse("cases:case-share", args=[mediating.pk]) in staff
 
-    html = _html(login("partner").get(_detail(mediating)))
+    html = case_page(login("partner"), mediating, "sessions", "timeline", "comments")
     assert MASKED_ID in html and FULL_ID not in html
     assert 'id="pane-timeline"' in html and 'data-verb="case.shared"' in html
     assert "第一调解室" in html  # the session's location
@@ -311,7 +311,7 @@ def test_a_view_partner_cannot_comment_a_collaborate_partner_can(login, case_wor
     assert response["Location"] == _detail(mediating) + "#comments"
     comment = CaseComment.objects.get()
     assert comment.organization == case_world["orgs"]["partner"]
-    html = _html(login("partner").get(_detail(mediating)))
+    html = case_page(login("partner"), mediating, "comments")
     assert 'class="comment-form"' in html and "沈阳方面已联系被申请人。" in html
 
 
@@ -325,7 +325,7 @@ def test_the_comment_thread_nests_replies_under_their_comment(login, case_world,
     reply = CaseComment.objects.get(body="已送达。")
     assert _comment(login("mediator"), mediating, "收到，谢谢。", reply_to=reply).status_code == 302
     _comment(login("mediator"), mediating, "第二个话题。")
-    html = _html(login("org_admin").get(_detail(mediating)))
+    html = case_page(login("org_admin"), mediating, "comments")
     assert 'Comments <span class="badge text-bg-light">4</span>' in html
     thread = html[html.index('class="list-unstyled mb-3 case-comments"') :]
     first_block = thread[: thread.index("第二个话题。")]
@@ -513,9 +513,9 @@ def test_the_inbox_runs_the_same_number_of_queries_for_2_and_8_shared_cases(
 
 
 def _detail_queries(client, case) -> int:
+    """Statements of the case page and of its comments tab."""
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(_detail(case))
-    assert response.status_code == 200
+        case_page(client, case, "comments")
     return len(queries)
 
 

@@ -15,7 +15,8 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
+from django.db.models.expressions import CombinedExpression
 from django.http import FileResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from cases.models import (
     JudicialConfirmation,
     MediationCase,
 )
+from zhangzhou_ip.core.lookups import count_of
 
 CStatus = JudicialConfirmation.Status
 
@@ -88,16 +90,21 @@ def annotate_referral_clocks(referral: CourtReferral, today: dt.date) -> None:
 
 
 def case_court_context(user, case: MediationCase) -> dict[str, Any]:
-    """The "Court" tab of the case detail: the confirmations and referrals the user may see
-    (prefetched as ``visible_confirmations`` / ``visible_referrals``) with their clocks, and
-    the two buttons."""
+    """The "Court" tab of a case (loaded when opened): the confirmations and referrals the
+    user may see, with their clocks, and the two buttons."""
     today = timezone.localdate()
-    confirmations = getattr(case, "visible_confirmations", None)
-    if confirmations is None:
-        confirmations = list(confirmation_queryset(user).filter(case=case))
-    referrals = getattr(case, "visible_referrals", None)
-    if referrals is None:
-        referrals = list(referral_queryset(user).filter(case=case))
+    confirmations = list(
+        selectors.confirmation_visible_to(user, few=True)
+        .filter(case=case)
+        .select_related("court")
+        .order_by("-created_at", "-pk")
+    )
+    referrals = list(
+        selectors.referral_visible_to(user, few=True)
+        .filter(case=case)
+        .select_related("court")
+        .order_by("-referred_on", "-pk")
+    )
     for c in confirmations:
         annotate_confirmation_clocks(c, today)
     for r in referrals:
@@ -111,6 +118,14 @@ def case_court_context(user, case: MediationCase) -> dict[str, Any]:
         "can_refer_litigation": case.status == Status.FAILED
         and user.has_perm("cases.add_courtreferral", _litigation_referral(case)),
     }
+
+
+def court_count_annotation(user) -> CombinedExpression:
+    """The "Court" tab's badge, read with the case (``court_item_count``): the confirmations
+    and referrals the user may see."""
+    return count_of(selectors.confirmation_visible_to(user, few=True), "case") + count_of(
+        selectors.referral_visible_to(user, few=True), "case"
+    )
 
 
 def confirmation_queryset(user) -> QuerySet[JudicialConfirmation]:
@@ -127,26 +142,6 @@ def referral_queryset(user) -> QuerySet[CourtReferral]:
         .select_related("court", "case__handling_organization")
         .order_by("-referred_on", "-pk")
     )
-
-
-def case_court_prefetches(user) -> list[Prefetch]:
-    """For the case detail's queryset: two queries whatever the number of items."""
-    return [
-        Prefetch(
-            "confirmations",
-            queryset=selectors.confirmation_visible_to(user, few=True)
-            .select_related("court")
-            .order_by("-created_at", "-pk"),
-            to_attr="visible_confirmations",
-        ),
-        Prefetch(
-            "referrals",
-            queryset=selectors.referral_visible_to(user, few=True)
-            .select_related("court")
-            .order_by("-referred_on", "-pk"),
-            to_attr="visible_referrals",
-        ),
-    ]
 
 
 def _litigation_referral(case: MediationCase) -> CourtReferral:

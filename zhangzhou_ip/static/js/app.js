@@ -8,7 +8,11 @@
  * in the attribute) are swapped in like a success, so the re-rendered form shows its errors.
  *
  * data-history-back: a link that goes back one page (to the form a refused upload came from);
- * its href is where it leads without JavaScript or without a previous page. */
+ * its href is where it leads without JavaScript or without a previous page.
+ *
+ * Tabs and the address: a page address ending in #<name> or #pane-<name> opens the tab whose
+ * pane is #pane-<name> (the case page's tabs load their content when first shown, so a link
+ * to #comments opens the "Comments" tab rather than an anchor inside an empty pane). */
 (function () {
   "use strict";
   var DEFAULT_STATUSES = [400, 409, 422];
@@ -28,6 +32,16 @@
       event.detail.isError = false;
     }
   });
+
+  function showTabOfAddress() {
+    var name = window.location.hash.replace(/^#(pane-)?/, "");
+    if (!name || !window.bootstrap || !window.CSS) { return; }
+    var button = document.querySelector(
+      '[data-bs-toggle="tab"][data-bs-target="#pane-' + window.CSS.escape(name) + '"]');
+    if (button) { window.bootstrap.Tab.getOrCreateInstance(button).show(); }
+  }
+  document.addEventListener("DOMContentLoaded", showTabOfAddress);
+  window.addEventListener("hashchange", showTabOfAddress);
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-history-back]");
