@@ -46,7 +46,10 @@ class AnyOf(Expression):
 
     def as_sql(self, compiler, connection):
         column_sql, column_params = compiler.compile(self.column)
-        return f"{column_sql} = ANY(%s::bigint[])", (*column_params, self.values)
+        # The array as its text form: psycopg adapts a list element by element in Python
+        # (~1 µs an id, ~7 ms for a large bureau's 7,800 shared cases); join() takes ~1 ms.
+        array = "{" + ",".join(map(str, map(int, self.values))) + "}"
+        return f"{column_sql} = ANY(%s::bigint[])", (*column_params, array)
 
 
 ID_LIST_LIMIT = 20_000
