@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "demo-pass-2024"  # settings.DEMO_PASSWORD: the documented demo credential
 API = {"Accept": "application/json"}  # headers of an API request
+HTMX = {"HX-Request": "true"}  # headers of a fragment htmx fetches
 PERCENTILES = (50, 95, 99)
 
 # --- statistics ----------------------------------------------------------------------------

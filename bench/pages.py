@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from bench.common import API, HttpSession, percentile
+from bench.common import API, HTMX, HttpSession, percentile
 
 ROLES = ("mediator", "partner", "admin")
 QUERY_BUDGET = 10  # SQL statements per request, any page (issue 9 part 3)
@@ -84,10 +84,17 @@ class Endpoint:
     path: PathFor
     roles: tuple[str, ...] = ROLES
     needs: str = ""  # "cases", "records" or "deep": skipped when the role has none
+    htmx: bool = False  # requested as htmx requests it (a fragment: the case page's tabs)
 
     @property
     def is_api(self) -> bool:
         return self.name.startswith("api_")
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        if self.is_api:
+            return API
+        return HTMX if self.htmx else None
 
     def usable(self, k: Knowledge) -> bool:
         if k.role not in self.roles:
@@ -115,6 +122,13 @@ def endpoints(search: dict[str, str] | None = None) -> list[Endpoint]:
         ),
         Endpoint(
             "case_detail", "html", lambda k, i: f"/cases/{_rotate(k.case_ids, i)}/", needs="cases"
+        ),
+        Endpoint(
+            "case_tab",  # the timeline tab of the case page, as htmx loads it when opened
+            "html",
+            lambda k, i: f"/cases/{_rotate(k.case_ids, i)}/panes/timeline/",
+            needs="cases",
+            htmx=True,
         ),
         Endpoint("shared_inbox", "html", lambda k, i: "/cases/shared/", roles=ROLES[:2]),
         Endpoint("evidence_list", "html", lambda k, i: "/evidence/"),
@@ -292,10 +306,12 @@ def measure(
     return results, clock() - started, stopped_early
 
 
-def request_once(session: HttpSession, path: str, api: bool) -> Measurement:
+def request_once(
+    session: HttpSession, path: str, headers: dict[str, str] | None = None
+) -> Measurement:
     started = time.perf_counter()
     try:
-        answer = session.get(path, API if api else None)
+        answer = session.get(path, headers)
     except Exception as exc:  # connection refused/reset, timeout
         ms = (time.perf_counter() - started) * 1000
         return Measurement(ms, 0, error=f"{type(exc).__name__}: {exc}")

@@ -212,7 +212,7 @@ def single_client(
             def send(
                 i: int, endpoint: Endpoint = endpoint, k: Knowledge = k, s: HttpSession = session
             ) -> Measurement:
-                return request_once(s, endpoint.path(k, i), endpoint.is_api)
+                return request_once(s, endpoint.path(k, i), endpoint.headers)
 
             cpu = server.cpu_seconds()
             measurements, seconds, early = measure(
@@ -256,7 +256,7 @@ def throughput(
         while recorder.claim():
             endpoint = mine[local.randrange(len(mine))]
             path = endpoint.path(k, local.randrange(1_000_000))
-            headers = API if endpoint.is_api else None
+            headers = endpoint.headers
             timed(
                 recorder,
                 endpoint.name,

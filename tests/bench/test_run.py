@@ -89,3 +89,15 @@ def test_the_report_names_and_table():
     assert lines[0].startswith("| endpoint | role | requests | p50 ms | p95 ms |")
     assert lines[2].endswith("| ✘ p95 |") and lines[3].endswith("| ✔ |")
     assert "| case_list | mediator | 100 | 50 | 95 | 99 | 8 |" in lines[2]  # ≥ 10 ms: whole
+
+
+def test_each_endpoint_is_requested_as_its_client_would():
+    """API endpoints ask for JSON, the case page's tab asks as htmx does (the fragment, not a
+    page), the other pages send no extra header."""
+    by_name = {e.name: e for e in pages.endpoints()}
+    assert by_name["api_case_list"].headers == {"Accept": "application/json"}
+    assert by_name["case_tab"].headers == {"HX-Request": "true"}
+    assert by_name["case_tab"].path(pages.Knowledge("mediator", case_ids=[7]), 0) == (
+        "/cases/7/panes/timeline/"
+    )
+    assert by_name["case_detail"].headers is None
