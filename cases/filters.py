@@ -130,18 +130,22 @@ class MediationCaseFilterSet(django_filters.FilterSet):
             return queryset
         uscc = normalize_uscc(value)
         number = normalize_patent_number(value)
-        party_match = Q(name__icontains=value)
+        # one id query per way of matching, each answered by its own index (decision 0020
+        # §8): an OR of the name and the organisation made PostgreSQL read every party
+        # (a USCC search: 96 ms of SQL; as two queries, 2.4 ms)
+        id_queries = [Party.objects.filter(name__icontains=value).values_list("case_id", flat=True)]
         if uscc.isascii() and uscc.isalnum():  # a USCC or its beginning
             enterprises = Organization.objects.filter(uscc__startswith=uscc).values("pk")
-            party_match |= Q(organization__in=enterprises)
-        parties = Party.objects.filter(party_match).values_list("case_id", flat=True)
+            id_queries.append(
+                Party.objects.filter(organization__in=enterprises).values_list("case_id", flat=True)
+            )
         rights = CaseRight.objects.filter(
             Q(number__icontains=number) | Q(description__icontains=value)
         ).values_list("case_id", flat=True)
         return queryset.filter(
             Q(number__icontains=value)
             | Q(title__icontains=value)
-            | pk_in(("case-search", value), parties.order_by(), rights.order_by())
+            | pk_in(("case-search", value), *id_queries, rights)
         )
 
     def filter_outcome(self, queryset, name, value):
