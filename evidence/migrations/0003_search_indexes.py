@@ -8,10 +8,10 @@ characters or more, Chinese included (see cases 0008). The SHA-256 prefix alread
 ``varchar_pattern_ops`` index.
 
 Built ``CONCURRENTLY`` (so outside a transaction): deposits keep working while an existing
-ledger is indexed. SQLite has no pg_trgm, so nothing happens there.
+ledger is indexed; without the statement timeout, and an invalid index an interrupted run
+left behind is built again. SQLite has no pg_trgm, so nothing happens there.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 TABLE = "evidence_evidencerecord"
@@ -24,7 +24,20 @@ INDEXES = [
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # pg_trgm is a trusted extension; the cases' migrations may not have run yet. It is left
+    # in place when this migration is reversed: the cases' indexes need it too.
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # ~13 s an index per million records: longer than the app's statement timeout
+    schema_editor.execute("SET statement_timeout = 0")
     for name, definition in INDEXES:
+        # an interrupted concurrent build leaves an invalid index that IF NOT EXISTS would keep
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name]
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {TABLE} {definition}"
         )
@@ -42,7 +55,4 @@ class Migration(migrations.Migration):
 
     dependencies = [("evidence", "0002_append_only_triggers")]
 
-    operations = [
-        TrigramExtension(),
-        migrations.RunPython(create, drop, elidable=False),
-    ]
+    operations = [migrations.RunPython(create, drop, elidable=False)]
