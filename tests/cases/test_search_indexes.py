@@ -1,8 +1,9 @@
 """The search boxes' conditions are the expressions their trigram indexes hold (issue 9
-part 3; cases 0008, evidence 0003): with sequential and ordered index scans priced out, PostgreSQL answers
-each branch of the case list's and the evidence list's search from its index. A change that
-compared differently (``ILIKE``, no ``UPPER``, an OR that mixes tables) would show here as a
-plan without the index — at 1M records, a 7.6 s scan instead of a millisecond."""
+part 3; cases 0008, evidence 0003): with sequential and ordered index scans priced out,
+PostgreSQL answers each branch of the case list's and the evidence list's search from its
+index. A change that compared differently (``ILIKE``, no ``UPPER``, an OR that mixes
+tables) would show here as a plan without the index — at 1M records, a 7.6 s scan instead
+of a millisecond."""
 
 from __future__ import annotations
 
