@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +18,7 @@ from alliance.filters import (
 )
 from alliance.forms import IntellectualPropertyForm, OrganizationForm
 from alliance.models import IntellectualProperty, Organization
+from zhangzhou_ip.core.lookups import count_of
 from zhangzhou_ip.core.views import ExportMixin, FilteredListView
 
 
@@ -253,13 +253,6 @@ class RegionListView(ExportMixin, FilteredListView):
 
     def get_base_queryset(self):
         visible = selectors.organization_visible_to(self.request.user).filter(is_active=True)
-        counts = (
-            visible.filter(region=OuterRef("pk"))
-            .order_by()
-            .values("region")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return selectors.region_visible_to(self.request.user).annotate(
-            organization_count=Coalesce(Subquery(counts), 0)
+            organization_count=count_of(visible, "region")
         )

@@ -102,14 +102,6 @@ def _apply_sort(queryset: QuerySet, sort: str) -> QuerySet:
     return apply_sort(queryset, SORT_FIELDS, sort)
 
 
-def _sharing_views():
-    """``cases.views.sharing`` subclasses this module's list view, so it is imported when
-    first used rather than at the top (a circular import otherwise)."""
-    from cases.views import sharing
-
-    return sharing
-
-
 def _active_assignments() -> QuerySet[CaseAssignment]:
     return (
         CaseAssignment.objects.filter(unassigned_at__isnull=True)

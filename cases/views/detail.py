@@ -34,7 +34,11 @@ from cases.models import (
 from cases.views import court as court_views
 from cases.views import sharing as sharing_views
 from cases.views.cases import _active_assignments
-from cases.views.evidence import case_evidence_context, cited_count_annotation
+from cases.views.evidence import (
+    case_evidence_context,
+    cited_count_annotation,
+    may_cite_evidence,
+)
 from zhangzhou_ip.core.lookups import count_of
 
 
@@ -122,7 +126,7 @@ class CaseDetailView(DetailView):
                 "cases.change_agreement" if agreement else "cases.add_agreement",
                 agreement or Agreement(case=case),
             ),
-            can_cite_evidence=user.has_perm("cases.change_mediationcase", case),
+            can_cite_evidence=may_cite_evidence(user, case),
             ownership_dispute=case.dispute_type in OWNERSHIP_DISPUTES,
             **sharing_views.case_sharing_context(user, case),
         )

@@ -31,10 +31,15 @@ def cited_count_annotation(user) -> Coalesce:
     return count_of(evidence_visible_to(user, few=True), "cited_in_cases")
 
 
+def may_cite_evidence(user, case: MediationCase) -> bool:
+    """Citing or removing evidence is a change of the case."""
+    return user.has_perm("cases.change_mediationcase", case)
+
+
 def case_evidence_context(user, case: MediationCase) -> dict[str, Any]:
     return {
         "cited_records": list(cited_records(user, case)),
-        "can_cite_evidence": user.has_perm("cases.change_mediationcase", case),
+        "can_cite_evidence": may_cite_evidence(user, case),
     }
 
 

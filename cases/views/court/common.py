@@ -15,7 +15,6 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.db.models.expressions import CombinedExpression
 from django.http import FileResponse
 from django.urls import NoReverseMatch, reverse
@@ -125,22 +124,6 @@ def court_count_annotation(user) -> CombinedExpression:
     and referrals the user may see."""
     return count_of(selectors.confirmation_visible_to(user, few=True), "case") + count_of(
         selectors.referral_visible_to(user, few=True), "case"
-    )
-
-
-def confirmation_queryset(user) -> QuerySet[JudicialConfirmation]:
-    return (
-        selectors.confirmation_visible_to(user)
-        .select_related("court", "case__handling_organization")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def referral_queryset(user) -> QuerySet[CourtReferral]:
-    return (
-        selectors.referral_visible_to(user)
-        .select_related("court", "case__handling_organization")
-        .order_by("-referred_on", "-pk")
     )
 
 
