@@ -8,12 +8,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from zhangzhou_ip.core import request_memo
-from zhangzhou_ip.core.lookups import pk_in
+from zhangzhou_ip.core import lookups, request_memo
+from zhangzhou_ip.core.lookups import AnyOf, IdArray, pk_in, read_id_array, union_of
 from zhangzhou_ip.core.pagination import CappedPaginator, count_groups
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,36 @@ def test_pk_in_matches_the_subquery_and_reads_it_once_per_request(users):
             assert len(selects) == 2 and "IN (SELECT" in selects[-1]
     finally:
         request_memo._memo.reset(request_memo_token)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="arrays: PostgreSQL only")
+def test_the_database_builds_the_id_array_sorted_and_without_repeats(users):
+    staff = User.objects.filter(is_staff=True).values_list("pk", flat=True)
+    first_four = User.objects.filter(pk__in=list(users.values_list("pk", flat=True)[:4]))
+    ids = union_of(staff, first_four.values_list("pk", flat=True))
+    expected = sorted(set(staff) | set(first_four.values_list("pk", flat=True)))
+    with CaptureQueriesContext(connection) as queries:
+        array = read_id_array(ids)
+    assert len(queries.captured_queries) == 1
+    assert array == IdArray("{" + ",".join(map(str, expected)) + "}", len(expected))
+    assert array == IdArray.of(reversed(expected + expected))  # Python's form agrees
+    assert read_id_array(User.objects.none().values_list("pk", flat=True)) == IdArray("{}", 0)
+    assert read_id_array(staff.filter(username="nobody")) == IdArray("{}", 0)
+    found = User.objects.filter(AnyOf(F("pk"), array)).values_list("pk", flat=True)
+    assert sorted(found) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="arrays: PostgreSQL only")
+def test_past_the_id_limit_the_subquery_stays(users, monkeypatch):
+    monkeypatch.setattr(lookups, "ID_LIST_LIMIT", 3)
+    staff = User.objects.filter(is_staff=True).values_list("pk", flat=True)  # 4 users
+    token = request_memo._memo.set({})
+    try:
+        chosen = User.objects.filter(pk_in("over-limit", staff))
+        assert "IN (SELECT" in str(chosen.query) and "ANY(" not in str(chosen.query)
+        assert set(chosen) == set(User.objects.filter(is_staff=True))
+    finally:
+        request_memo._memo.reset(token)
 
 
 def test_outside_a_request_nothing_is_kept(users):
