@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from cases.models import MediationCase
-from cases.selectors import _court_q, _share_q, _staff_q
+from cases.selectors import _court_q, _share_q, _staff_q, court_case_ids, shared_case_ids
 
 
 def cited_evidence_ids(user, few: bool = False) -> tuple[QuerySet, ...]:
@@ -20,7 +20,10 @@ def cited_evidence_ids(user, few: bool = False) -> tuple[QuerySet, ...]:
     citation table without joining the million-row record table — one queryset per way of
     seeing a case (handling side, share, court), which the evidence selector unions: an OR
     of the three read every case row (~50 ms at 100k cases for a large bureau's mediator)
-    where the handling side alone is an index-only scan and the others a list of ids."""
+    where the handling side alone is an index-only scan and the others a semi-join on the
+    share and court tables. Not the shared cases' ids as an array constant (``_share_q``):
+    the planner estimated each of a large bureau's 6,800 ids against the citation table's
+    statistics, 8 ms of planning for a 13 ms query."""
     citations = MediationCase.evidence.through.objects.values_list("evidencerecord", flat=True)
     if not user.is_authenticated:
         return (citations.none(),)
@@ -33,12 +36,10 @@ def cited_evidence_ids(user, few: bool = False) -> tuple[QuerySet, ...]:
     ways = [on_cases(q) for q in (_staff_q(user),) if q is not None]
     if few:  # EXISTS per case, on the case table
         ways += [on_cases(q) for q in (_share_q(user, few), _court_q(user, few)) if q is not None]
-    else:  # the shared and court case ids compared on the citation table: no join to cases
-        ways += [
-            citations.filter(q)
-            for q in (_share_q(user, field="mediationcase"), _court_q(user, field="mediationcase"))
-            if q is not None
-        ]
+    else:  # the shared and court case ids as semi-joins on the citation table
+        shared = shared_case_ids(user)
+        case_ids = ([] if shared is None else [shared]) + list(court_case_ids(user))
+        ways += [citations.filter(mediationcase__in=ids) for ids in case_ids]
     return tuple(ways) or (citations.none(),)
 
 

@@ -115,32 +115,38 @@ def _party_q(user, few: bool = False) -> Q | None:
     return _case_ids_q("party", user, as_party, few=few) & ~Q(status=Status.DRAFT)
 
 
-def _court_q(user, few: bool = False, field: str = "pk") -> Q | None:
-    """Cases with a confirmation or a referral at the user's court (DESIGN §6)."""
+def court_case_ids(user) -> tuple[QuerySet, ...]:
+    """Ids of the cases with a confirmation or a referral at the user's court (DESIGN §6), as
+    querysets (``values_list("case_id")``); none when the user holds no court role."""
     courts = court_ids_of(user)
     if not courts:
-        return None
-    at_court = JudicialConfirmation.objects.filter(court__in=courts)
-    referred = CourtReferral.objects.filter(court__in=courts)
-    return _case_ids_q(
-        "court",
-        user,
-        at_court.values_list("case_id", flat=True),
-        referred.values_list("case_id", flat=True),
-        few=few,
-        field=field,
+        return ()
+    return (
+        JudicialConfirmation.objects.filter(court__in=courts).values_list("case_id", flat=True),
+        CourtReferral.objects.filter(court__in=courts).values_list("case_id", flat=True),
     )
 
 
-def _share_q(user, few: bool = False, field: str = "pk") -> Q | None:
-    """Cases actively shared with an organisation where the user holds a role (issue 5)."""
+def _court_q(user, few: bool = False, field: str = "pk") -> Q | None:
+    """Cases with a confirmation or a referral at the user's court."""
+    ids = court_case_ids(user)
+    return _case_ids_q("court", user, *ids, few=few, field=field) if ids else None
+
+
+def shared_case_ids(user) -> QuerySet | None:
+    """Ids of the cases actively shared with an organisation where the user holds a role
+    (issue 5), as a queryset (``values_list("case_id")``); ``None`` without a membership."""
     orgs = alliance_selectors.organization_ids_of(user)
     if not orgs:
         return None
     shared = CaseShare.objects.filter(CaseShare.active_q(), organization__in=orgs)
-    return _case_ids_q(
-        "share", user, shared.values_list("case_id", flat=True), few=few, field=field
-    )
+    return shared.values_list("case_id", flat=True)
+
+
+def _share_q(user, few: bool = False, field: str = "pk") -> Q | None:
+    """Cases actively shared with the user's organisations."""
+    ids = shared_case_ids(user)
+    return None if ids is None else _case_ids_q("share", user, ids, few=few, field=field)
 
 
 def _any(*qs: Q | None) -> Q | None:
