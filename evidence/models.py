@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.models import Organization
 from zhangzhou_ip.core.errors import DomainError
-from zhangzhou_ip.core.models import TimeStampedModel
+from zhangzhou_ip.core.models import ChoiceLabels, TimeStampedModel
 
 
 class ImmutableError(DomainError):
@@ -43,7 +43,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     # ``bulk_update`` ends in ``update``; ``update_or_create`` in ``save``.
 
 
-class AppendOnlyModel(models.Model):
+class AppendOnlyModel(ChoiceLabels, models.Model):
     """Inserted once, never updated or deleted through the ORM."""
 
     objects = AppendOnlyQuerySet.as_manager()

@@ -10,12 +10,34 @@ from django.contrib.auth.models import Group, User
 from django.db import models
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
 
-class TimeStampedModel(models.Model):
+class ChoiceLabels:
+    """``get_<field>_display()`` for the models that mix this in, without Django's cost per
+    call: Django rebuilds a dict of every choice and hashes each lazily translated label —
+    16 translations for one dispute type, ~0.1 ms a row of a list page. The labels are kept
+    per field (still lazy: each call translates only the one it returns, into the active
+    language)."""
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        labels = field.__dict__.get("_choice_labels")
+        try:
+            if labels is None:
+                labels = dict(field.flatchoices)
+                if isinstance(field.choices, (list, tuple)):  # not a callable's: may change
+                    field.__dict__["_choice_labels"] = labels
+            label = labels.get(value, value)
+        except TypeError:  # an unhashable choice (a list in a JSON field): Django's way
+            return super()._get_FIELD_display(field)
+        return force_str(label, strings_only=True)
+
+
+class TimeStampedModel(ChoiceLabels, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
