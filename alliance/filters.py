@@ -21,7 +21,8 @@ def _user(request):
 
 
 def visible_regions(request):
-    """The province and city choices of every ``region`` filter (FilterSets of all apps)."""
+    """The province and city choices of every ``region`` filter (FilterSets of all apps) —
+    the same for every signed-in user (``RegionFilter.same_for_everyone``)."""
     user = _user(request)
     if user is None:
         return Region.objects.none()
@@ -38,7 +39,11 @@ def _visible_organizations(request):
 @extend_schema_field(OpenApiTypes.STR)  # a region code: the API schema cannot guess it
 class RegionFilter(django_filters.ModelChoiceFilter):
     """A province or city, by its code, and everything below it. ``paths`` name the region
-    fields to test (several: any of them matches — both sides of a collaboration request)."""
+    fields to test (several: any of them matches — both sides of a collaboration request).
+    Its options are the same for every signed-in user (``visible_regions``: reference data),
+    so the list pages keep them once for all users (``core.views.cache_model_choices``)."""
+
+    same_for_everyone = True
 
     def __init__(self, *, paths: tuple[str, ...], label=None, **kwargs) -> None:
         self.paths = paths

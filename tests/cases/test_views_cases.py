@@ -327,6 +327,30 @@ def test_list_query_count_does_not_grow_with_page_size(
         _list(client)
 
 
+def test_region_options_are_kept_once_for_everyone_and_the_rest_per_user(login, case_world):
+    """The region dropdown lists the same reference data for all: the second user's first
+    page reads no region; the organisations stay each user's own scope."""
+
+    def first_page(username):
+        with CaptureQueriesContext(connection) as queries:
+            html = _html(_list(login(username)))
+        region_reads = [q for q in queries.captured_queries if 'FROM "alliance_region"' in q["sql"]]
+        return html, region_reads
+
+    def options(html, name):
+        select = html[html.index(f'<select name="{name}"') :]
+        return select[: select.index("</select>")]
+
+    mediator_html, mediator_reads = first_page("mediator")
+    partner_html, partner_reads = first_page("partner")
+    assert mediator_reads and not partner_reads
+    assert options(mediator_html, "region") == options(partner_html, "region")
+    assert "<option" in options(partner_html, "region")
+    assert options(mediator_html, "handling_organization") != options(
+        partner_html, "handling_organization"
+    )
+
+
 def test_my_cases_lists_only_cases_assigned_to_me(login, case_world):
     response = login("mediator").get(reverse("cases:my-cases"))
     assert set(_listed(response)) == _ids(case_world, "mediating")

@@ -51,7 +51,8 @@ class FilteredListView(ListView):
         if filterset.is_bound:
             filterset.is_valid()
         bootstrapify(filterset.form)
-        cache_model_choices(filterset.form, self.request.user)
+        shared = [n for n, f in filterset.filters.items() if getattr(f, "same_for_everyone", 0)]
+        cache_model_choices(filterset.form, self.request.user, shared=shared)
         return filterset
 
     def current_sort(self) -> str:
@@ -117,22 +118,25 @@ def _nullable(model, path: str) -> bool:
     return False
 
 
-def cache_model_choices(form: forms.Form, user) -> None:
+def cache_model_choices(form: forms.Form, user, *, shared: Iterable[str] = ()) -> None:
     """Filter dropdowns over models (organisations, mediators, regions) list what the user's
     scope reaches; working that out read thousands of rows per page at 100k cases. The
     options shown are kept per user and language for
     ``FILTER_CHOICES_CACHE_SECONDS``: a new organisation (or a new membership's) may appear
-    that much later. Validation still asks the database, so a choice outside the user's
-    scope is refused at once and no list shows a row the user may not see."""
+    that much later. ``shared`` fields list the same options for every signed-in user (the
+    regions: reference data), kept once for all of them. Validation still asks the
+    database, so a choice outside the user's scope is refused at once and no list shows a
+    row the user may not see."""
     seconds = settings.FILTER_CHOICES_CACHE_SECONDS
     if not seconds or not user.is_authenticated:
         return
     language = translation.get_language()
+    shared = set(shared)
     for name, field in form.fields.items():
         if not isinstance(field, forms.ModelChoiceField):
             continue
         key = f"filter-choices:{type(form).__module__}.{type(form).__qualname__}.{name}:"
-        key += f"{user.pk}:{language}"
+        key += f"{'everyone' if name in shared else user.pk}:{language}"
         choices = cache.get(key)
         if choices is None:
             choices = [(str(value), str(label)) for value, label in field.choices]
