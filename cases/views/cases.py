@@ -162,16 +162,18 @@ class CaseListView(FilteredListView):
             self._status_sample = None
             queryset = filtered_without(self.filterset, "status")
             if queryset is not None:
-                coordinated = ExpressionWrapper(
-                    Q(pk__in=CaseShare.objects.values("case_id")), output_field=BooleanField()
-                )
                 rows = (
                     queryset.order_by()
-                    .annotate(coordinated=coordinated)
+                    .annotate(coordinated=self.coordinated_expression())
                     .values_list("pk", "status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
                 )
                 self._status_sample = count_groups(rows)
         return self._status_sample
+
+    def coordinated_expression(self):
+        """Whether a row's case was ever shared (the "coordinated" chip counts these)."""
+        shared = Q(pk__in=CaseShare.objects.values("case_id"))
+        return ExpressionWrapper(shared, output_field=BooleanField())
 
     def get_paginator(self, queryset, per_page, *args, **kwargs):
         paginator = super().get_paginator(queryset, per_page, *args, **kwargs)

@@ -453,6 +453,16 @@ def test_the_inbox_filters_with_the_case_list_filterset(login, case_world, media
     assert "No case is shared with your organisation" in _html(login("mediator").get(INBOX))
 
 
+def test_the_inbox_counts_its_cases_by_status(login, case_world, mediating):
+    """The chips count the shared cases only (each of them coordinated by definition)."""
+    _grant(case_world, mediating, level="view")
+    _grant(case_world, case_world["cases"]["submitted"], level="collaborate", who="org_admin")
+    html = _html(login("partner").get(INBOX))
+    counts = dict(re.findall(r'data-status="(\w+)">[^<]*<span class="count">(\d+)</span>', html))
+    assert counts == {"submitted": "1", "mediating": "1"}
+    assert '<span class="badge text-bg-light align-middle list-count">2<' in html
+
+
 def test_the_navigation_links_the_inbox_for_members(login, case_world):
     assert INBOX in _html(login("partner").get(reverse("home")))
     assert INBOX in _html(login("mediator").get(reverse("cases:case-list")))
