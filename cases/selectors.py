@@ -66,18 +66,17 @@ def enterprise_ids_of(user) -> set[int]:
 # SQLite keeps the subquery.
 
 
-def _case_ids_q(kind: str, user, *subqueries: QuerySet, few: bool = False, field: str = "pk") -> Q:
+def _case_ids_q(kind: str, user, *subqueries: QuerySet, few: bool = False) -> Q:
     """``pk IN`` the case ids the subqueries (``values_list("case_id", flat=True)``) give —
     or, when the caller looks at a few cases only (``few``: one case's page, a rule), an
     EXISTS per case: cheaper for one row than reading every id (and parsing them: 7,900 ids
-    cost PostgreSQL ~10 ms per query to read). ``field``: where the ids are compared when
-    not ``few`` — a table that holds case ids itself need not join the cases."""
+    cost PostgreSQL ~10 ms per query to read)."""
     if few:
         q = Q()
         for subquery in subqueries:
             q |= Q(Exists(subquery.filter(case=OuterRef("pk"))))
         return q
-    return pk_in(("visible-case-ids", kind, user.pk), *subqueries, field=field)
+    return pk_in(("visible-case-ids", kind, user.pk), *subqueries)
 
 
 def staff_organization_ids(user) -> set[int] | QuerySet[Organization] | None:
@@ -127,10 +126,10 @@ def court_case_ids(user) -> tuple[QuerySet, ...]:
     )
 
 
-def _court_q(user, few: bool = False, field: str = "pk") -> Q | None:
+def _court_q(user, few: bool = False) -> Q | None:
     """Cases with a confirmation or a referral at the user's court."""
     ids = court_case_ids(user)
-    return _case_ids_q("court", user, *ids, few=few, field=field) if ids else None
+    return _case_ids_q("court", user, *ids, few=few) if ids else None
 
 
 def shared_case_ids(user) -> QuerySet | None:
@@ -143,10 +142,10 @@ def shared_case_ids(user) -> QuerySet | None:
     return shared.values_list("case_id", flat=True)
 
 
-def _share_q(user, few: bool = False, field: str = "pk") -> Q | None:
+def _share_q(user, few: bool = False) -> Q | None:
     """Cases actively shared with the user's organisations."""
     ids = shared_case_ids(user)
-    return None if ids is None else _case_ids_q("share", user, ids, few=few, field=field)
+    return None if ids is None else _case_ids_q("share", user, ids, few=few)
 
 
 def _any(*qs: Q | None) -> Q | None:
