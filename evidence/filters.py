@@ -16,6 +16,7 @@ from alliance.models import Organization
 from evidence.models import Category, EvidenceRecord, RetrievalRequest
 from evidence.selectors import evidence_visible_to, retrieval_visible_to
 from zhangzhou_ip.core.forms import YesNoAnySelect
+from zhangzhou_ip.core.search import contains_any
 
 
 def _depositors(request):
@@ -85,12 +86,8 @@ class EvidenceRecordFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        query = (
-            Q(number__icontains=value)
-            | Q(title__icontains=value)
-            | Q(original_name__icontains=value)
-            | Q(source_url__icontains=value)
-        )
+        # a two-character Chinese term reads the stored bigrams (zhangzhou_ip.core.search)
+        query = contains_any(queryset, value, "number", "title", "original_name", "source_url")
         if len(value) >= 8 and set(value.lower()) <= set("0123456789abcdef"):
             query |= Q(blob__sha256__startswith=value.lower())
         return queryset.filter(query)

@@ -113,6 +113,9 @@ class EvidenceNumberCounter(models.Model):
 class EvidenceRecord(AppendOnlyModel):
     """One deposit (存证). Immutable once written; its canonical leaf is in the ledger."""
 
+    # the texts of the stored search bigrams (evidence 0004; zhangzhou_ip.core.search)
+    search_bigram_fields = ("number", "title", "original_name", "source_url")
+
     class Kind(models.TextChoices):
         FILE = "file", _("File")
         WEB_CAPTURE = "web_capture", _("Web capture")

@@ -79,6 +79,9 @@ class CaseNumberCounter(models.Model):
 
 
 class MediationCase(TimeStampedModel):
+    # the texts of the stored search bigrams (cases 0011; zhangzhou_ip.core.search)
+    search_bigram_fields = ("number", "title")
+
     handling_organization = models.ForeignKey(
         Organization,
         verbose_name=_("handling organisation"),
@@ -258,6 +261,8 @@ class CaseAssignment(models.Model):
 
 
 class Party(TimeStampedModel):
+    search_bigram_fields = ("name",)  # cases 0011; zhangzhou_ip.core.search
+
     case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=12, choices=PartyRole.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=PartyKind.choices)
@@ -316,6 +321,8 @@ def _mask_party_id_number(sender, instance, history_instance, **kwargs) -> None:
 class CaseRight(models.Model):
     """An IP right in dispute: a registered right of the directory, or a number and a
     description when it is not registered here."""
+
+    search_bigram_fields = ("number", "description")  # cases 0011; zhangzhou_ip.core.search
 
     case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="rights")
     intellectual_property = models.ForeignKey(

@@ -7,13 +7,15 @@ of a millisecond."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from cases.filters import MediationCaseFilterSet
-from cases.models import MediationCase
+from cases.models import CaseRight, MediationCase, Party
 from evidence.filters import EvidenceRecordFilterSet
 from evidence.models import EvidenceRecord
 
@@ -78,3 +80,35 @@ def test_the_evidence_search_uses_the_trigram_indexes(world):
         "sha256",  # the prefix of a hash: the varchar_pattern_ops index
     ):
         assert index in plan, plan
+
+
+# --- two-character terms: the stored bigrams (decision 0020 §18) ------------------------------
+
+
+def test_a_two_character_search_reads_the_stored_bigrams(case_world):
+    plan = _plan(MediationCaseFilterSet, MediationCase, case_world["users"]["superuser"], "茶业")
+    for index in ("cases_mediationcase_bigrams", "cases_party_bigrams", "cases_caseright_bigrams"):
+        assert index in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+def test_a_two_character_evidence_search_reads_the_stored_bigrams(world):
+    plan = _plan(EvidenceRecordFilterSet, EvidenceRecord, world["users"]["superuser"], "店铺")
+    assert "evidence_evidencerecord_bigrams" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    "model", [MediationCase, Party, CaseRight, EvidenceRecord], ids=lambda m: m.__name__
+)
+def test_the_stored_bigrams_hold_the_texts_the_model_declares(model):
+    """``contains_any`` trusts ``search_bigram_fields`` to name exactly the column's texts."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generation_expression FROM information_schema.columns"
+            " WHERE table_name = %s AND column_name = 'search_bigrams'",
+            [model._meta.db_table],
+        )
+        (expression,) = cursor.fetchone()
+    columns = re.findall(r"upper\(\(?(\w+)\)?::text\)", expression)
+    assert columns == [model._meta.get_field(f).column for f in model.search_bigram_fields]

@@ -1,0 +1,108 @@
+"""A two-character search term finds exactly the cases whose number, title, party names or
+rights contain it, ignoring case (issue 9; decision 0020 §18). On PostgreSQL such a term
+reads the stored ``search_bigrams`` columns instead of ``icontains``; here every two-character
+piece of every text in the database, and some that occur nowhere, is searched and compared
+with the plain Python answer. On SQLite the same test checks ``icontains``."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+
+from cases import services
+from cases.choices import PartyRole
+from cases.filters import MediationCaseFilterSet
+from cases.models import MediationCase
+from cases.selectors import case_list
+from tests.cases.conftest import make_case, person_party
+
+pytestmark = pytest.mark.django_db
+
+
+def _search(user, term: str) -> set[int]:
+    """The case list's search as ``user`` runs it: over the cases the user sees."""
+    request = RequestFactory().get("/cases/", {"q": term})
+    request.user = user
+    filterset = MediationCaseFilterSet({"q": term}, queryset=case_list(user), request=request)
+    assert filterset.is_valid(), filterset.errors
+    return set(filterset.qs.values_list("pk", flat=True))
+
+
+def _texts() -> dict[int, list[str]]:
+    """Every case's searchable texts, read plainly."""
+    texts: dict[int, list[str]] = {}
+    for case in MediationCase.objects.prefetch_related("parties", "rights"):
+        texts[case.pk] = [case.number, case.title]
+        texts[case.pk] += [party.name for party in case.parties.all()]
+        texts[case.pk] += [t for r in case.rights.all() for t in (r.number, r.description)]
+    return texts
+
+
+def _fold(text: str) -> str:
+    """Upper case as the database compares: PostgreSQL's ``UPPER`` knows every alphabet,
+    SQLite's ``LIKE`` ignores the case of ASCII letters only."""
+    if connection.vendor == "postgresql":
+        return text.upper()
+    return "".join(c.upper() if c.isascii() else c for c in text)
+
+
+def _expected(texts: dict[int, list[str]], term: str) -> set[int]:
+    return {pk for pk, values in texts.items() if any(_fold(term) in _fold(v) for v in values)}
+
+
+@pytest.fixture
+def tea_cases(case_world):
+    users, orgs = case_world["users"], case_world["orgs"]
+    tea = make_case(
+        users["clerk"], orgs["committee"], title="Ab茶业商行诉漳州某某店铺商标侵权纠纷（𥻗米）",
+        parties=[person_party(PartyRole.RESPONDENT, name="王茶业")],
+    )  # fmt: skip
+    services.right_add(
+        actor=users["clerk"], case=tea, kind="trademark", description="铁观音茶叶 ÉTÉ 包装"
+    )
+    shop = make_case(
+        users["clerk"], orgs["committee"], title="网络店铺外观设计纠纷",
+        parties=[person_party(PartyRole.APPLICANT, name="陈店长", id_number="350602199001011235")],
+    )  # fmt: skip
+    return {**case_world, "tea": tea, "shop": shop}
+
+
+def test_every_two_character_piece_finds_exactly_the_cases_that_contain_it(tea_cases):
+    superuser = tea_cases["users"]["superuser"]
+    texts = _texts()
+    pieces = {
+        value[i : i + 2]
+        for values in texts.values()
+        for value in values
+        for i in range(len(value) - 1)
+        if not value[i : i + 2].isascii()
+    }
+    # lower case of a mixed piece, pieces found nowhere, and one across two parties' names
+    terms = sorted(pieces | {"b茶", "été"[:2], "茶水", "纠葛", "茶陈"})
+    assert len(terms) > 60
+    for term in terms:
+        assert _search(superuser, term) == _expected(texts, term), term
+    assert _search(superuser, "店铺") == {tea_cases["tea"].pk, tea_cases["shop"].pk}
+    assert _search(superuser, "茶业") == {tea_cases["tea"].pk}  # title and party name
+    assert _search(superuser, "茶叶") == {tea_cases["tea"].pk}  # the right's description
+    assert _search(superuser, "茶陈") == set()
+
+
+def test_a_renamed_case_and_party_are_found_by_their_new_names_only(tea_cases):
+    users = tea_cases["users"]
+    shop = tea_cases["shop"]
+    services.case_update(actor=users["clerk"], case=shop, title="蜜柚包装纠纷")
+    party = shop.parties.get()
+    services.party_update(actor=users["clerk"], party=party, name="林蜜柚")
+    assert _search(users["superuser"], "店铺") == {tea_cases["tea"].pk}
+    assert _search(users["superuser"], "陈店") == set()
+    assert _search(users["superuser"], "蜜柚") == {shop.pk}
+    assert _search(users["superuser"], "林蜜") == {shop.pk}
+
+
+def test_two_character_search_keeps_to_the_cases_the_user_sees(tea_cases):
+    users = tea_cases["users"]
+    # the partner bureau's user sees none of the committee's tea cases
+    assert _search(users["partner"], "茶业") == set()
+    assert _search(users["partner"], "沈阳") == {tea_cases["cases"]["partner"].pk}
