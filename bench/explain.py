@@ -29,7 +29,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
-from bench.pages import FILTERED, ROLES, SEARCH_TERMS  # noqa: E402
+from bench.pages import EVIDENCE_SEARCH_TERMS, FILTERED, ROLES, SEARCH_TERMS  # noqa: E402
 
 #: (name, path, roles) — the pages of ``bench/run.py`` whose plans matter (lists and search).
 PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -39,6 +39,7 @@ PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("case_search_2char", "/cases/?q=" + quote(SEARCH_TERMS["case_search_2char"]), ROLES),
     ("shared_inbox", "/cases/shared/", ("mediator", "partner")),
     ("evidence_list", "/evidence/", ROLES),
+    *((name, "/evidence/?q=" + quote(term), ROLES) for name, term in EVIDENCE_SEARCH_TERMS.items()),
     ("api_case_list", "/api/v1/mediation-cases/", ROLES),
     ("api_evidence_list", "/api/v1/evidence-records/", ROLES),
 )

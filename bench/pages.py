@@ -28,6 +28,13 @@ SEARCH_TERMS = {
     "case_search_2char": "茶业",
     "case_search_uscc": "91350628MA26KEHF4H",
 }
+#: The evidence list's search box: a product name of the benchmark vocabulary (60k titles of
+#: 1M) and a rare two-character fruit (枇杷: 1,092 titles) — for an administrator the worst
+#: case, a scan of every record to find a few.
+EVIDENCE_SEARCH_TERMS = {
+    "evidence_search": "花岗岩台面",
+    "evidence_search_2char": "枇杷",
+}
 #: Three filters at once: status, dispute type and a received-date range (5,005 cases of all).
 FILTERED = (
     "status=closed&dispute_type=trademark_infringement"
@@ -111,6 +118,10 @@ def _search(term: str) -> PathFor:
     return lambda k, i: "/cases/?q=" + quote(term)
 
 
+def _evidence_search(term: str) -> PathFor:
+    return lambda k, i: "/evidence/?q=" + quote(term)
+
+
 def endpoints(search: dict[str, str] | None = None) -> list[Endpoint]:
     terms = {**SEARCH_TERMS, **(search or {})}
     return [
@@ -132,6 +143,10 @@ def endpoints(search: dict[str, str] | None = None) -> list[Endpoint]:
         ),
         Endpoint("shared_inbox", "html", lambda k, i: "/cases/shared/", roles=ROLES[:2]),
         Endpoint("evidence_list", "html", lambda k, i: "/evidence/"),
+        *(
+            Endpoint(name, "html", _evidence_search(term))
+            for name, term in EVIDENCE_SEARCH_TERMS.items()
+        ),
         Endpoint(
             "evidence_detail",
             "html",

@@ -69,6 +69,7 @@ from bench.common import (  # noqa: E402 (the repository root is added above)
 )
 from bench.pages import (  # noqa: E402
     DEEP_PAGE,
+    EVIDENCE_SEARCH_TERMS,
     FILTERED,
     PAGE_SIZE,
     ROLES,
@@ -362,7 +363,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "duration_s": args.duration,
             "max_requests": args.max_requests,
             "roles": list(args.roles),
-            "search_terms": {**SEARCH_TERMS, **dict(args.search)},
+            "search_terms": {**SEARCH_TERMS, **EVIDENCE_SEARCH_TERMS, **dict(args.search)},
             "filtered": FILTERED,
             "deep_page": DEEP_PAGE,
             "app_dir": str(args.app_dir),
