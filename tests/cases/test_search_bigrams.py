@@ -106,3 +106,15 @@ def test_two_character_search_keeps_to_the_cases_the_user_sees(tea_cases):
     # the partner bureau's user sees none of the committee's tea cases
     assert _search(users["partner"], "茶业") == set()
     assert _search(users["partner"], "沈阳") == {tea_cases["cases"]["partner"].pk}
+
+
+def test_two_character_search_through_subqueries(tea_cases, monkeypatch):
+    """Past ``ID_LIST_LIMIT`` matching parties or rights the ids stay a subquery, where
+    the party and right tables get aliases of their own (on SQLite, always)."""
+    from zhangzhou_ip.core import lookups
+
+    monkeypatch.setattr(lookups, "ID_LIST_LIMIT", 0)
+    superuser, tea = tea_cases["users"]["superuser"], tea_cases["tea"]
+    assert _search(superuser, "王茶") == {tea.pk}  # a party's name only
+    assert _search(superuser, "茶叶") == {tea.pk}  # a right's description only
+    assert _search(superuser, "店铺") == {tea.pk, tea_cases["shop"].pk}
