@@ -7,7 +7,6 @@ with the plain Python answer. On SQLite the same test checks ``icontains``."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test import RequestFactory
 
 from cases import services
@@ -16,6 +15,7 @@ from cases.filters import MediationCaseFilterSet
 from cases.models import MediationCase
 from cases.selectors import case_list
 from tests.cases.conftest import make_case, person_party
+from tests.search_helpers import found_in, two_character_pieces
 
 pytestmark = pytest.mark.django_db
 
@@ -39,18 +39,6 @@ def _texts() -> dict[int, list[str]]:
     return texts
 
 
-def _fold(text: str) -> str:
-    """Upper case as the database compares: PostgreSQL's ``UPPER`` knows every alphabet,
-    SQLite's ``LIKE`` ignores the case of ASCII letters only."""
-    if connection.vendor == "postgresql":
-        return text.upper()
-    return "".join(c.upper() if c.isascii() else c for c in text)
-
-
-def _expected(texts: dict[int, list[str]], term: str) -> set[int]:
-    return {pk for pk, values in texts.items() if any(_fold(term) in _fold(v) for v in values)}
-
-
 @pytest.fixture
 def tea_cases(case_world):
     users, orgs = case_world["users"], case_world["orgs"]
@@ -71,18 +59,12 @@ def tea_cases(case_world):
 def test_every_two_character_piece_finds_exactly_the_cases_that_contain_it(tea_cases):
     superuser = tea_cases["users"]["superuser"]
     texts = _texts()
-    pieces = {
-        value[i : i + 2]
-        for values in texts.values()
-        for value in values
-        for i in range(len(value) - 1)
-        if not value[i : i + 2].isascii()
-    }
+    pieces = two_character_pieces(value for values in texts.values() for value in values)
     # lower case of a mixed piece, pieces found nowhere, and one across two parties' names
     terms = sorted(pieces | {"b茶", "été"[:2], "茶水", "纠葛", "茶陈"})
     assert len(terms) > 60
     for term in terms:
-        assert _search(superuser, term) == _expected(texts, term), term
+        assert _search(superuser, term) == found_in(texts, term), term
     assert _search(superuser, "店铺") == {tea_cases["tea"].pk, tea_cases["shop"].pk}
     assert _search(superuser, "茶业") == {tea_cases["tea"].pk}  # title and party name
     assert _search(superuser, "茶叶") == {tea_cases["tea"].pk}  # the right's description

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import RequestFactory
 
 from evidence.filters import EvidenceRecordFilterSet
 from evidence.models import EvidenceRecord
 from evidence.selectors import evidence_visible_to
 from tests.evidence.conftest import PNG
+from tests.search_helpers import found_in, two_character_pieces
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +29,6 @@ def _search(user, term: str) -> set[int]:
     return set(filterset.qs.values_list("pk", flat=True))
 
 
-def _fold(text: str) -> str:
-    """Upper case as the database compares (PostgreSQL: every alphabet; SQLite: ASCII)."""
-    if connection.vendor == "postgresql":
-        return text.upper()
-    return "".join(c.upper() if c.isascii() else c for c in text)
-
-
 def test_every_two_character_piece_finds_exactly_the_records_that_contain_it(world, deposit):
     tea = deposit(title="茶业商行网店截图", kind="web_capture",
                   source_url="https://shop.example.com/店铺/茶叶?q=Ab")  # fmt: skip
@@ -46,21 +39,12 @@ def test_every_two_character_piece_finds_exactly_the_records_that_contain_it(wor
         r.pk: [r.number, r.title, r.original_name, r.source_url]
         for r in EvidenceRecord.objects.all()
     }
-    pieces = {
-        text[i : i + 2]
-        for texts in records.values()
-        for text in texts
-        for i in range(len(text) - 1)
-        if not text[i : i + 2].isascii()
-    }
+    pieces = two_character_pieces(text for texts in records.values() for text in texts)
     terms = sorted(pieces | {"éT", "茶水", "图现"})
     assert len(terms) > 20
     superuser = world["users"]["superuser"]
     for term in terms:
-        expected = {
-            pk for pk, texts in records.items() if any(_fold(term) in _fold(t) for t in texts)
-        }
-        assert _search(superuser, term) == expected, term
+        assert _search(superuser, term) == found_in(records, term), term
     assert _search(superuser, "店铺") == {tea.pk, photo.pk}  # the URL; the file name
     assert _search(superuser, "茶业") == {tea.pk}
     assert _search(superuser, "图现") == set()  # the end of one title, the start of another
