@@ -26,13 +26,12 @@ from zhangzhou_ip.core.bigram_columns import COLUMN
 
 def uses_bigrams(vendor: str, term: str) -> bool:
     """Whether the column answers ``term``: two characters, not both ASCII, both in the Basic
-    Multilingual Plane (the pieces ``zz_bigrams`` codes; for any other term it gives no
-    code, and ``@>`` an empty array would match every row)."""
-    return (
-        vendor == "postgresql"
-        and len(term) == 2
-        and not term.isascii()
-        and all(ord(character) < 0x10000 for character in term)
+    Multilingual Plane — the term as typed and upper-cased, as the database compares it
+    ("ıa" is "IA"). For any other term ``zz_bigrams`` gives no code, and ``@>`` an empty
+    array would match every row."""
+    return vendor == "postgresql" and all(
+        len(text) == 2 and not text.isascii() and all(ord(c) < 0x10000 for c in text)
+        for text in (term, term.upper())
     )
 
 
