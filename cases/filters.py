@@ -137,7 +137,7 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         # (``contains_any``: a two-character Chinese term reads the stored bigrams, §18)
         parties = Party.objects.all()
         id_queries = [
-            parties.filter(contains_any(parties, value, "name")).values_list("case_id", flat=True)
+            parties.filter(contains_any(parties, value)).values_list("case_id", flat=True)
         ]
         if uscc.isascii() and uscc.isalnum():  # a USCC or its beginning
             enterprises = Organization.objects.filter(uscc__startswith=uscc).values("pk")
@@ -146,11 +146,11 @@ class MediationCaseFilterSet(django_filters.FilterSet):
             )
         rights = CaseRight.objects.all()
         if number.upper() == value.upper():
-            in_rights = contains_any(rights, value, "number", "description")
+            in_rights = contains_any(rights, value)  # number or description
         else:  # an application number, written another way
             in_rights = Q(number__icontains=number) | Q(description__icontains=value)
         return queryset.filter(
-            contains_any(queryset, value, "number", "title")
+            contains_any(queryset, value)  # number or title
             | pk_in(
                 ("case-search", value),
                 *id_queries,

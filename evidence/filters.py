@@ -86,8 +86,9 @@ class EvidenceRecordFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        # a two-character Chinese term reads the stored bigrams (zhangzhou_ip.core.search)
-        query = contains_any(queryset, value, "number", "title", "original_name", "source_url")
+        # number, title, file name or URL (EvidenceRecord.search_bigram_fields); a
+        # two-character Chinese term reads the stored bigrams (zhangzhou_ip.core.search)
+        query = contains_any(queryset, value)
         if len(value) >= 8 and set(value.lower()) <= set("0123456789abcdef"):
             query |= Q(blob__sha256__startswith=value.lower())
         return queryset.filter(query)

@@ -113,7 +113,8 @@ class EvidenceNumberCounter(models.Model):
 class EvidenceRecord(AppendOnlyModel):
     """One deposit (存证). Immutable once written; its canonical leaf is in the ledger."""
 
-    # the texts of the stored search bigrams (evidence 0004; zhangzhou_ip.core.search)
+    # the texts the search box matches and the stored bigrams hold (evidence 0004;
+    # zhangzhou_ip.core.search.contains_any)
     search_bigram_fields = ("number", "title", "original_name", "source_url")
 
     class Kind(models.TextChoices):

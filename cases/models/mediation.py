@@ -79,7 +79,8 @@ class CaseNumberCounter(models.Model):
 
 
 class MediationCase(TimeStampedModel):
-    # the texts of the stored search bigrams (cases 0011; zhangzhou_ip.core.search)
+    # the texts the search box matches and the stored bigrams hold (cases 0011;
+    # zhangzhou_ip.core.search.contains_any)
     search_bigram_fields = ("number", "title")
 
     handling_organization = models.ForeignKey(

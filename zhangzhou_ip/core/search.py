@@ -36,37 +36,36 @@ def uses_bigrams(vendor: str, term: str) -> bool:
 
 
 class HasBigram(Expression):
-    """``<table>.search_bigrams @> zz_bigrams(UPPER(term))`` for the table of ``column`` (its
-    primary key by default), under whatever alias the query gives that table."""
+    """``<table>.search_bigrams @> zz_bigrams(UPPER(term))`` for the query's own table, under
+    whatever alias the query gives it (the alias is read from its primary key's column)."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, term: str, column: F | None = None) -> None:
+    def __init__(self, term: str) -> None:
         super().__init__()
         self.term = term
-        self.column = column if column is not None else F("pk")
+        self.pk = F("pk")
 
     def get_source_expressions(self):
-        return [self.column]
+        return [self.pk]
 
     def set_source_expressions(self, exprs):
-        (self.column,) = exprs
+        (self.pk,) = exprs
 
     def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(self.column.alias)
+        table = compiler.quote_name_unless_alias(self.pk.alias)
         column = connection.ops.quote_name(COLUMN)
         return f"{table}.{column} @> zz_bigrams(UPPER(%s::text))", (self.term,)
 
 
-def contains_any(queryset: QuerySet, term: str, *fields: str) -> Q:
-    """Rows of ``queryset`` where one of ``fields`` contains ``term``, ignoring case — the
-    stored bigrams when they hold exactly these fields and the term has two characters."""
-    declared = getattr(queryset.model, "search_bigram_fields", ())
-    vendor = connections[queryset.db].vendor
-    if set(fields) == set(declared) and uses_bigrams(vendor, term):
+def contains_any(queryset: QuerySet, term: str) -> Q:
+    """Rows of ``queryset`` where one of its model's ``search_bigram_fields`` — the texts its
+    search box matches, and the texts its stored bigrams hold — contains ``term``, ignoring
+    case: the stored bigrams for a two-character term, ``icontains`` otherwise."""
+    if uses_bigrams(connections[queryset.db].vendor, term):
         return Q(HasBigram(term))
     q = Q()
-    for field in fields:
+    for field in queryset.model.search_bigram_fields:
         q |= Q(**{f"{field}__icontains": term})
     return q
