@@ -2,19 +2,101 @@
 
 from __future__ import annotations
 
+import html
 from types import MethodType
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from django_filters.widgets import RangeWidget
+from django_filters.widgets import DateRangeWidget, RangeWidget
 
 # Widgets whose options ``render_select`` writes itself; subclasses with templates of their
 # own (radio buttons, checkboxes) keep Django's rendering.
 PLAIN_SELECTS = (forms.Select, forms.SelectMultiple, forms.NullBooleanSelect)
+# Widgets whose template is Django's ``input.html`` and nothing else: ``render_input``
+# writes them. File inputs and checkboxes have logic of their own and keep their templates.
+PLAIN_INPUTS = (
+    forms.TextInput,
+    forms.NumberInput,
+    forms.EmailInput,
+    forms.URLInput,
+    forms.SearchInput,
+    forms.TelInput,
+    forms.ColorInput,
+    forms.PasswordInput,
+    forms.HiddenInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.TimeInput,
+)
+# django-filter's two-input ranges (``min``-``max``, ``after``-``before``).
+PLAIN_RANGES = (RangeWidget, DateRangeWidget)
+
+
+def _escape(value: Any) -> str:
+    """``conditional_escape`` without its lazy-string wrapper (the same text: html.escape
+    with quotes is what Django's ``escape`` calls). A select of 365 regions called the
+    wrapper twice per option."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _attributes(attrs: dict[str, Any]) -> str:
+    """Django's ``attrs.html``: ``False`` leaves the attribute out, ``True`` writes its bare
+    name, anything else ``name="value"``."""
+    return "".join(
+        f" {_escape(name)}" if value is True else f' {_escape(name)}="{_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input_html(widget: dict[str, Any]) -> str:
+    """Django's ``input.html`` for one widget context (``Widget.get_context()["widget"]``)."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{_escape(value)}"'
+    return (
+        f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"'
+        f"{shown}{_attributes(widget['attrs'])}>"
+    )
+
+
+def render_input(
+    widget: forms.Input, name: str, value: Any, attrs: dict | None = None, renderer=None
+) -> SafeString:
+    """The same ``<input>`` Django's templates write (two template includes per input, ~0.1
+    ms each: a third of an evidence list's filter form), built in Python."""
+    return mark_safe(_input_html(widget.get_context(name, value, attrs)["widget"]))
+
+
+def render_range(
+    widget: RangeWidget, name: str, value: Any, attrs: dict | None = None, renderer=None
+) -> SafeString:
+    """django-filter's ``multiwidget.html`` for a range of two plain inputs: the first, the
+    two line breaks its template includes after an input, a hyphen, the second."""
+    subwidgets = widget.get_context(name, value, attrs)["widget"]["subwidgets"]
+    return mark_safe("\n\n-".join(_input_html(sub) for sub in subwidgets))
+
+
+def _renderer_for(widget: forms.Widget):
+    """The Python renderer that writes ``widget`` exactly as its template would, or ``None``
+    to keep the template: only for the plain classes above, and only when nothing changed
+    the template (an instance's own ``template_name``)."""
+    if "template_name" in vars(widget):
+        return None
+    if type(widget) in PLAIN_SELECTS or isinstance(widget, YesNoAnySelect):
+        return render_select
+    if type(widget) in PLAIN_INPUTS:
+        return render_input
+    if type(widget) in PLAIN_RANGES and all(
+        type(sub) in PLAIN_INPUTS and "template_name" not in vars(sub) for sub in widget.widgets
+    ):
+        return render_range
+    return None
 
 
 def render_select(
@@ -38,8 +120,8 @@ def render_select(
         chosen = value in selected and (multiple or not found)
         found = found or chosen
         return (
-            f'<option value="{conditional_escape(value)}"{" selected" if chosen else ""}>'
-            f"{conditional_escape(label)}</option>"
+            f'<option value="{_escape(value)}"{" selected" if chosen else ""}>'
+            f"{_escape(label)}</option>"
         )
 
     parts = [format_html('<select name="{}"{}>', name, flatatt(final_attrs))]
@@ -62,8 +144,9 @@ def bootstrapify(form: forms.BaseForm) -> forms.BaseForm:
         if isinstance(widget, forms.CheckboxInput):
             continue
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        if type(widget) in PLAIN_SELECTS or isinstance(widget, YesNoAnySelect):
-            widget.render = MethodType(render_select, widget)
+        render = _renderer_for(widget)
+        if render is not None:
+            widget.render = MethodType(render, widget)
         classes = widget.attrs.get("class", "")
         if css not in classes:
             widget.attrs["class"] = f"{classes} {css}".strip()
