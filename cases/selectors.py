@@ -39,6 +39,7 @@ from cases.models import (
     Party,
 )
 from zhangzhou_ip.core.lookups import pk_in, union_of
+from zhangzhou_ip.core.request_memo import memoized
 
 Role = Membership.Role
 
@@ -185,7 +186,14 @@ def case_full_visible_to(user, *, few: bool = False) -> QuerySet[MediationCase]:
 def handling_organizations_visible_to(user) -> QuerySet[Organization]:
     """Organisations handling cases the user sees (the list's organisation filter), without
     reading those cases: the user's own reach (``staff_organization_ids``) plus the
-    handling organisations of the cases seen through a share, a party or a court."""
+    handling organisations of the cases seen through a share, a party or a court. Built
+    once per request: the organisation and mediator filters both start from it."""
+    return memoized(
+        ("handling-organizations", user.pk), lambda: _handling_organizations_visible_to(user)
+    )
+
+
+def _handling_organizations_visible_to(user) -> QuerySet[Organization]:
     from cases.rules import HANDLING_KINDS
 
     handled = MediationCase.objects.filter(handling_organization=OuterRef("pk"))

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.views.generic import ListView
@@ -118,6 +119,20 @@ def _nullable(model, path: str) -> bool:
     return False
 
 
+class CachedChoices(BaseChoiceIterator):
+    """Choices already in Django's canonical form, (value, label) strings read back from the
+    cache."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
 def cache_model_choices(form: forms.Form, user, *, shared: Iterable[str] = ()) -> None:
     """Filter dropdowns over models (organisations, mediators, regions) list what the user's
     scope reaches; working that out read thousands of rows per page at 100k cases. The
@@ -132,16 +147,23 @@ def cache_model_choices(form: forms.Form, user, *, shared: Iterable[str] = ()) -
         return
     language = translation.get_language()
     shared = set(shared)
-    for name, field in form.fields.items():
-        if not isinstance(field, forms.ModelChoiceField):
-            continue
-        key = f"filter-choices:{type(form).__module__}.{type(form).__qualname__}.{name}:"
-        key += f"{'everyone' if name in shared else user.pk}:{language}"
-        choices = cache.get(key)
+    keys = {
+        name: f"filter-choices:{type(form).__module__}.{type(form).__qualname__}.{name}:"
+        f"{'everyone' if name in shared else user.pk}:{language}"
+        for name, field in form.fields.items()
+        if isinstance(field, forms.ModelChoiceField)
+    }
+    cached = cache.get_many(keys.values()) if keys else {}  # one round trip for all
+    for name, key in keys.items():
+        field = form.fields[name]
+        choices = cached.get(key)
         if choices is None:
             choices = [(str(value), str(label)) for value, label in field.choices]
             cache.set(key, choices, seconds)
-        field.widget.choices = choices  # what is shown; the field still validates live
+        # What is shown; the field still validates live. Wrapped so that the widget takes
+        # the pairs as they are: its setter normalises a plain list pair by pair (~1 ms
+        # for a page's 550 options).
+        field.widget.choices = CachedChoices(choices)
 
 
 def apply_sort(queryset: QuerySet, sort_fields: dict[str, tuple[str, ...]], sort: str) -> QuerySet:
