@@ -83,7 +83,12 @@ def _case_ids_q(kind: str, user, *subqueries: QuerySet, few: bool = False) -> Q:
 def staff_organization_ids(user) -> set[int] | QuerySet[Organization] | None:
     """Organisations whose cases the user's roles reach: where they hold a role, and below
     any organisation they administer (a bureau's admins see its committee's cases);
-    ``None`` when the user has no membership at all."""
+    ``None`` when the user has no membership at all. Built once per request: a case page
+    asks seven times (its visibility, its badges' and its rules')."""
+    return memoized(("staff-organizations", user.pk), lambda: _staff_organization_ids(user))
+
+
+def _staff_organization_ids(user) -> set[int] | QuerySet[Organization] | None:
     member_of = alliance_selectors.organization_ids_of(user)
     if not member_of:
         return None
@@ -135,7 +140,12 @@ def _court_q(user, few: bool = False) -> Q | None:
 
 def shared_case_ids(user) -> QuerySet | None:
     """Ids of the cases actively shared with an organisation where the user holds a role
-    (issue 5), as a queryset (``values_list("case_id")``); ``None`` without a membership."""
+    (issue 5), as a queryset (``values_list("case_id")``); ``None`` without a membership.
+    Built once per request, like ``staff_organization_ids``."""
+    return memoized(("shared-case-ids", user.pk), lambda: _shared_case_ids(user))
+
+
+def _shared_case_ids(user) -> QuerySet | None:
     orgs = alliance_selectors.organization_ids_of(user)
     if not orgs:
         return None
