@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from types import MethodType
 from typing import Any
 
@@ -82,7 +83,7 @@ def render_range(
     return mark_safe("\n\n-".join(_input_html(sub) for sub in subwidgets))
 
 
-def _renderer_for(widget: forms.Widget):
+def _renderer_for(widget: forms.Widget) -> Callable[..., SafeString] | None:
     """The Python renderer that writes ``widget`` exactly as its template would, or ``None``
     to keep the template: only for the plain classes above, and only when nothing changed
     the template (an instance's own ``template_name``)."""
