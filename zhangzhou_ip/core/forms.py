@@ -8,8 +8,6 @@ from types import MethodType
 from typing import Any
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import DateRangeWidget, RangeWidget
@@ -125,10 +123,10 @@ def render_select(
             f"{_escape(label)}</option>"
         )
 
-    parts = [format_html('<select name="{}"{}>', name, flatatt(final_attrs))]
+    parts = [f'<select name="{_escape(name)}"{_attributes(final_attrs)}>']
     for option_value, option_label in widget.choices:
         if isinstance(option_label, (list, tuple)):
-            parts.append(format_html('<optgroup label="{}">', option_value))
+            parts.append(f'<optgroup label="{_escape(option_value)}">')
             parts.extend(option(v, label) for v, label in option_label)
             parts.append("</optgroup>")
         else:
