@@ -39,7 +39,7 @@ from cases.models import (
     Party,
 )
 from zhangzhou_ip.core.lookups import pk_in, union_of
-from zhangzhou_ip.core.request_memo import memoized
+from zhangzhou_ip.core.request_memo import per_user
 
 Role = Membership.Role
 
@@ -80,15 +80,12 @@ def _case_ids_q(kind: str, user, *subqueries: QuerySet, few: bool = False) -> Q:
     return pk_in(("visible-case-ids", kind, user.pk), *subqueries)
 
 
+@per_user
 def staff_organization_ids(user) -> set[int] | QuerySet[Organization] | None:
     """Organisations whose cases the user's roles reach: where they hold a role, and below
     any organisation they administer (a bureau's admins see its committee's cases);
     ``None`` when the user has no membership at all. Built once per request: a case page
     asks seven times (its visibility, its badges' and its rules')."""
-    return memoized(("staff-organizations", user.pk), lambda: _staff_organization_ids(user))
-
-
-def _staff_organization_ids(user) -> set[int] | QuerySet[Organization] | None:
     member_of = alliance_selectors.organization_ids_of(user)
     if not member_of:
         return None
@@ -138,14 +135,11 @@ def _court_q(user, few: bool = False) -> Q | None:
     return _case_ids_q("court", user, *ids, few=few) if ids else None
 
 
+@per_user
 def shared_case_ids(user) -> QuerySet | None:
     """Ids of the cases actively shared with an organisation where the user holds a role
     (issue 5), as a queryset (``values_list("case_id")``); ``None`` without a membership.
     Built once per request, like ``staff_organization_ids``."""
-    return memoized(("shared-case-ids", user.pk), lambda: _shared_case_ids(user))
-
-
-def _shared_case_ids(user) -> QuerySet | None:
     orgs = alliance_selectors.organization_ids_of(user)
     if not orgs:
         return None
@@ -193,17 +187,12 @@ def case_full_visible_to(user, *, few: bool = False) -> QuerySet[MediationCase]:
     return qs.none() if q is None else qs.filter(q)
 
 
+@per_user
 def handling_organizations_visible_to(user) -> QuerySet[Organization]:
     """Organisations handling cases the user sees (the list's organisation filter), without
     reading those cases: the user's own reach (``staff_organization_ids``) plus the
     handling organisations of the cases seen through a share, a party or a court. Built
     once per request: the organisation and mediator filters both start from it."""
-    return memoized(
-        ("handling-organizations", user.pk), lambda: _handling_organizations_visible_to(user)
-    )
-
-
-def _handling_organizations_visible_to(user) -> QuerySet[Organization]:
     from cases.rules import HANDLING_KINDS
 
     handled = MediationCase.objects.filter(handling_organization=OuterRef("pk"))

@@ -150,3 +150,25 @@ def test_model_permissions_count_for_staff_only(users):
         assert not clerk.has_perm("auth.view_user")
     assert queries.captured_queries == []  # no permission tables read for non-staff
     assert admin.has_perm("auth.view_user")
+
+
+def test_per_user_computes_once_per_request_and_user_and_keeps_nothing_outside(users):
+    calls: list[int] = []
+
+    @request_memo.per_user
+    def names(user):
+        calls.append(user.pk)
+        return {user.username}
+
+    first, second = users[0], users[1]
+    assert names(first) == {first.username} and names(first) == {first.username}
+    assert calls == [first.pk, first.pk]  # outside a request: computed every time
+    token = request_memo._memo.set({})
+    try:
+        assert names(first) == names(User.objects.get(pk=first.pk)) == {first.username}
+        assert names(second) == {second.username}
+        assert calls == [first.pk, first.pk, first.pk, second.pk]  # once per user
+    finally:
+        request_memo._memo.reset(token)
+    names(first)
+    assert calls[-1] == first.pk and len(calls) == 5  # the request's values are gone

@@ -8,9 +8,10 @@ selector directly — nothing is kept, so a change is always seen by the next ca
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -36,6 +37,18 @@ def memoized(key: Hashable, compute: Callable[[], T]) -> T:
     if key not in store:
         store[key] = compute()
     return store[key]  # type: ignore[return-value]
+
+
+def per_user(func: Callable[[Any], T]) -> Callable[[Any], T]:
+    """``func(user)`` computed once per request and user (``memoized``). For the pieces a
+    page's selectors ask for several times; they must not depend on anything but the user
+    and must be safe to share (lazy querysets, sets nobody changes)."""
+
+    @functools.wraps(func)
+    def once(user) -> T:
+        return memoized((func.__module__, func.__qualname__, user.pk), lambda: func(user))
+
+    return once
 
 
 def forget() -> None:
