@@ -39,9 +39,12 @@ def is_superuser(user: User) -> bool:
     return bool(user.is_authenticated and user.is_superuser)
 
 
-def own_records_q(user: User) -> Q:
-    """The evidence app's own policy: the depositor's people and the service point's staff."""
-    return Q(depositor_id__in=enterprise_ids_of(user)) | Q(service_point_id__in=point_ids_of(user))
+def own_records_q(user: User, prefix: str = "") -> Q:
+    """The evidence app's own policy: the depositor's people and the service point's staff.
+    ``prefix`` names the record from another model (``"evidencerecord__"``)."""
+    return Q(**{f"{prefix}depositor_id__in": enterprise_ids_of(user)}) | Q(
+        **{f"{prefix}service_point_id__in": point_ids_of(user)}
+    )
 
 
 def evidence_visible_to(user: User, *, few: bool = False) -> QuerySet[EvidenceRecord]:

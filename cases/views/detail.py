@@ -31,15 +31,11 @@ from cases.models import (
     MediationSession,
     Party,
 )
+from cases.tab_counts import tab_count_annotations, tab_counts
 from cases.views import court as court_views
 from cases.views import sharing as sharing_views
 from cases.views.cases import _active_assignments
-from cases.views.evidence import (
-    case_evidence_context,
-    cited_count_annotation,
-    may_cite_evidence,
-)
-from zhangzhou_ip.core.lookups import count_of
+from cases.views.evidence import case_evidence_context, may_cite_evidence
 
 
 def _case_queryset(user) -> QuerySet[MediationCase]:
@@ -84,12 +80,7 @@ class CaseDetailView(DetailView):
                     ).order_by("pk"),
                 ),
             )
-            .annotate(
-                session_count=count_of(MediationSession.objects.all(), "case"),
-                court_item_count=court_views.court_count_annotation(user),
-                cited_count=cited_count_annotation(user),
-                comment_count=sharing_views.comment_count_annotation(user),
-            )
+            .annotate(**tab_count_annotations(user))
         )
 
     def get_context_data(self, **kwargs):
@@ -108,6 +99,7 @@ class CaseDetailView(DetailView):
         context.update(
             # A party's enterprise sees a summary: no timeline, minutes or related cases.
             summary_only=summary_only,
+            counts=tab_counts(user, case),
             parties=parties,
             full_ids=full_ids,
             agreement=agreement,

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -22,13 +21,6 @@ from cases.models import MediationCase
 from evidence.models import EvidenceRecord
 from evidence.selectors import evidence_visible_to
 from zhangzhou_ip.core.forms import BootstrapFormMixin
-from zhangzhou_ip.core.lookups import count_of
-
-
-def cited_count_annotation(user) -> Coalesce:
-    """The "Evidence" tab's badge, read with the case (``cited_count``): the cited records
-    the user may see."""
-    return count_of(evidence_visible_to(user, few=True), "cited_in_cases")
 
 
 def may_cite_evidence(user, case: MediationCase) -> bool:

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Prefetch, QuerySet
 from django.db.models import Value as Constant
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -28,7 +27,6 @@ from cases.forms.sharing import CollaborationRequestForm, CommentForm, RevokeFor
 from cases.models import CaseComment, CaseShare, MediationCase
 from cases.views.cases import CaseListView, CaseRowsExportMixin, _add_errors, _visible_case
 from zhangzhou_ip.core.exports import Value
-from zhangzhou_ip.core.lookups import count_of
 from zhangzhou_ip.core.views import ExportTable
 
 SHARE_PERM = "cases.share_mediationcase"
@@ -108,11 +106,6 @@ def case_sharing_prefetches(user) -> list[Prefetch]:
     """For a case page's queryset: the shares the user may see, one query whatever their
     number (the rules answer from them too)."""
     return [Prefetch("shares", queryset=_share_queryset(user), to_attr="visible_shares")]
-
-
-def comment_count_annotation(user) -> Coalesce:
-    """The "Comments" tab's badge, read with the case (``comment_count``)."""
-    return count_of(selectors.comment_visible_to(user, few=True), "case")
 
 
 def case_sharing_context(user, case: MediationCase) -> dict[str, Any]:

@@ -9,7 +9,7 @@ rule's message and the HTTP status of the domain error."""
 
 from django.urls import path, re_path
 
-from cases.views.court.common import case_court_context, court_count_annotation
+from cases.views.court.common import case_court_context
 from cases.views.court.confirmations import (
     CONFIRMATION_ACTIONS,
     ConfirmationActionView,
@@ -29,7 +29,7 @@ from cases.views.court.referrals import (
     referral_detail,
 )
 
-__all__ = ["case_court_context", "court_count_annotation", "urlpatterns"]
+__all__ = ["case_court_context", "urlpatterns"]
 
 
 CONFIRMATION_ACTION_RE = "|".join(CONFIRMATION_ACTIONS)

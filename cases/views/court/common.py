@@ -15,7 +15,6 @@ from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models.expressions import CombinedExpression
 from django.http import FileResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,7 +26,6 @@ from cases.models import (
     JudicialConfirmation,
     MediationCase,
 )
-from zhangzhou_ip.core.lookups import count_of
 
 CStatus = JudicialConfirmation.Status
 
@@ -117,14 +115,6 @@ def case_court_context(user, case: MediationCase) -> dict[str, Any]:
         "can_refer_litigation": case.status == Status.FAILED
         and user.has_perm("cases.add_courtreferral", _litigation_referral(case)),
     }
-
-
-def court_count_annotation(user) -> CombinedExpression:
-    """The "Court" tab's badge, read with the case (``court_item_count``): the confirmations
-    and referrals the user may see."""
-    return count_of(selectors.confirmation_visible_to(user, few=True), "case") + count_of(
-        selectors.referral_visible_to(user, few=True), "case"
-    )
 
 
 def _litigation_referral(case: MediationCase) -> CourtReferral:
