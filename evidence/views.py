@@ -37,14 +37,14 @@ from evidence.filters import EvidenceRecordFilterSet
 from evidence.forms import DepositForm, WithdrawForm
 from evidence.keys import public_key
 from evidence.models import AccessEvent, Category, EvidenceRecord, blob_storage_name
-from evidence.selectors import access_events_visible_to, evidence_visible_to
+from evidence.selectors import access_events_visible_to, evidence_visible_to, visible_at_least
 from evidence.throttles import allow_verification
 from evidence.tlog import merkle
 from evidence.tlog.leaf import LeafError, parse_leaf
 from evidence.tlog.note import NoteError, Verifier, open_checkpoint
 from zhangzhou_ip.core import exports
 from zhangzhou_ip.core.uploads import refused_upload_response
-from zhangzhou_ip.core.views import FilteredListView
+from zhangzhou_ip.core.views import FilteredListView, is_unfiltered
 
 Action = AccessEvent.Action
 
@@ -104,6 +104,16 @@ class RecordListView(FilteredListView):
         return evidence_visible_to(self.request.user).select_related(
             "depositor", "service_point", "withdrawal"
         )
+
+    def get_paginator(self, queryset, per_page, *args, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, *args, **kwargs)
+        # Unfiltered, a list that the id arrays alone already fill past the count limit says
+        # "5,000+" without counting (5,001 index probes: ~9 ms for a large bureau's mediator).
+        if is_unfiltered(self.filterset):
+            at_least = visible_at_least(self.request.user)
+            if at_least > paginator.limit:
+                paginator.counted_elsewhere(at_least)
+        return paginator
 
     def get_filterset(self):
         filterset = super().get_filterset()

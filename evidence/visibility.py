@@ -15,8 +15,9 @@ from django.db.models import QuerySet
 Provider = Callable[[object, bool], QuerySet | Sequence[QuerySet]]
 """``provider(user, few)`` → a queryset of ``EvidenceRecord`` primary keys, or several whose
 union is meant: ``values_list(field, flat=True)`` over any model, ``field`` naming the
-record (``"evidencerecord"``). ``few``: the caller tests a handful of records (see
-``evidence_visible_to``)."""
+record (``"evidencerecord"``) by a foreign key, so that every id names a record
+(``selectors.visible_at_least`` counts on it). ``few``: the caller tests a handful of
+records (see ``evidence_visible_to``)."""
 
 
 def id_querysets(provider: Provider, user, few: bool) -> tuple[QuerySet, ...]:

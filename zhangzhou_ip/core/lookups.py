@@ -26,7 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from zhangzhou_ip.core.request_memo import memoized
+from zhangzhou_ip.core.request_memo import memoized, peek
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,13 @@ def pk_in(key: Hashable, *subqueries: QuerySet, field: str = "pk") -> Q:
     for subquery in subqueries:
         q |= Q(**{f"{field}__in": subquery})
     return q
+
+
+def id_array_size(key: Hashable) -> int:
+    """How many ids the array that ``pk_in(key, …)`` read in this request holds: 0 when it
+    read none (SQLite, past ``ID_LIST_LIMIT``, outside a request, not asked yet)."""
+    array = peek(key)
+    return array.size if isinstance(array, IdArray) else 0
 
 
 def read_id_array(ids: QuerySet) -> IdArray:

@@ -39,6 +39,13 @@ def memoized(key: Hashable, compute: Callable[[], T]) -> T:
     return store[key]  # type: ignore[return-value]
 
 
+def peek(key: Hashable) -> object | None:
+    """What ``memoized`` kept under ``key`` in this request, without computing it; ``None``
+    when nothing was (or outside a request)."""
+    store = _memo.get()
+    return None if store is None else store.get(key)
+
+
 def per_user(func: Callable[[Any], T]) -> Callable[[Any], T]:
     """``func(user)`` computed once per request and user (``memoized``). For the pieces a
     page's selectors ask for several times; they must not depend on anything but the user

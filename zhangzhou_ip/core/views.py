@@ -89,6 +89,26 @@ class FilteredListView(ListView):
         return context
 
 
+def is_unfiltered(filterset) -> bool:
+    """Whether the filterset leaves its queryset as it is: unbound, or bound with every
+    value empty (an empty range is a ``slice(None, None)``). Sorting and paging are not
+    filters."""
+    if not filterset.is_bound:
+        return True
+    if not filterset.is_valid():
+        return False
+    return all(_empty(value) for value in filterset.form.cleaned_data.values())
+
+
+def _empty(value: object) -> bool:
+    """A filter value that filters nothing (anything unrecognised counts as a filter)."""
+    if isinstance(value, QuerySet):  # an empty model multiple choice is ``qs.none()``
+        return value.query.is_empty()
+    if isinstance(value, slice):
+        return value.start is None and value.stop is None
+    return isinstance(value, str | list | tuple | dict | type(None)) and not value
+
+
 def filtered_without(filterset, *names: str) -> QuerySet | None:
     """The filterset's rows under every filter but ``names`` (a list's status chips count
     under the other filters), from the form it validated already: a second FilterSet
