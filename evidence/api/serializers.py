@@ -58,9 +58,10 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
 
     url = serializers.HyperlinkedIdentityField(view_name="api:evidence-record-detail")
     sha256 = serializers.CharField(read_only=True, help_text=_("SHA-256 of the content (hex)."))
-    sm3 = serializers.CharField(
-        source="blob.sm3", read_only=True, help_text=_("SM3 of the content, when computed.")
-    )
+    # ``sm3`` and ``corrects_number`` are annotations of the viewset's queryset
+    # (``views.with_related_values``): joining the blob and the corrected record cost the
+    # list's query more to plan than to run.
+    sm3 = serializers.CharField(read_only=True, help_text=_("SM3 of the content, when computed."))
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     category_display = serializers.CharField(source="get_category_display", read_only=True)
     depositor = EvidenceOrganizationSerializer(read_only=True)
@@ -76,8 +77,9 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
         allow_blank=True,
         help_text=_("Web captures: the captured page's URL; empty for other kinds."),
     )
-    corrects = serializers.SlugRelatedField(
-        slug_field="number",
+    corrects = serializers.CharField(
+        source="corrects_number",
+        label=EvidenceRecord._meta.get_field("number").verbose_name,
         read_only=True,
         allow_null=True,
         help_text=_("The number of the record this one corrects."),
