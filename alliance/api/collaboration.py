@@ -39,7 +39,7 @@ from alliance import collaboration, selectors
 from alliance.filters_collaboration import CollaborationRequestFilterSet
 from alliance.forms_collaboration import check_reply_attachment
 from alliance.models import CollaborationReply, CollaborationRequest, Organization
-from zhangzhou_ip.core.api import ERRORS, model_perm, responses
+from zhangzhou_ip.core.api import ERRORS, DisplayField, model_perm, responses
 
 Status = CollaborationRequest.Status
 Kind = CollaborationRequest.Kind
@@ -97,9 +97,9 @@ class CollaborationRequestSerializer(serializers.ModelSerializer):
     from_organization = CollaborationOrganizationSerializer(read_only=True)
     to_organization = CollaborationOrganizationSerializer(read_only=True)
     kind = _code(Kind.choices)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="get_kind_display")
     status = _code(Status.choices)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField(source="get_status_display")
     direction = serializers.SerializerMethodField(
         help_text=_("`sent` or `received`, relative to your organisations; empty otherwise.")
     )

@@ -28,6 +28,7 @@ from cases.api.views import _ServiceChecksPermissions
 from cases.filters_protection import ProtectionActionFilterSet
 from cases.models import MediationCase, ProtectionAction
 from evidence.models import EvidenceRecord
+from zhangzhou_ip.core.api import DisplayField
 from zhangzhou_ip.core.api import responses as _responses
 
 Kind, Outcome = ProtectionAction.Kind, ProtectionAction.Outcome
@@ -44,9 +45,9 @@ class EvidenceRefSerializer(serializers.ModelSerializer):
 class ProtectionActionSerializer(serializers.ModelSerializer):
     enterprise = OrganizationRefSerializer(read_only=True)
     kind = _plain(Kind.choices)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="get_kind_display")
     outcome = _plain(Outcome.choices)
-    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    outcome_display = DisplayField(source="get_outcome_display")
     handled_by = OrganizationRefSerializer(read_only=True, allow_null=True)
     case = serializers.SerializerMethodField(
         help_text=_("The linked mediation case, if you may see it.")

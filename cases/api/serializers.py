@@ -26,7 +26,7 @@ from cases.models import (
 )
 from cases.rules import HANDLING_KINDS
 from cases.services import EDITABLE_FIELDS
-from zhangzhou_ip.core.api import SlugRelatedField
+from zhangzhou_ip.core.api import DisplayField, SlugRelatedField
 
 User = get_user_model()
 Role = Membership.Role
@@ -94,8 +94,8 @@ class UserRefSerializer(serializers.ModelSerializer):
 class MediationCaseSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:mediation-case-detail")
     web_url = serializers.CharField(source="get_absolute_url", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    dispute_type_display = serializers.CharField(source="get_dispute_type_display", read_only=True)
+    status_display = DisplayField(source="get_status_display")
+    dispute_type_display = DisplayField(source="get_dispute_type_display")
     handling_organization = OrganizationRefSerializer(read_only=True)
     mediators = serializers.SerializerMethodField()
 
@@ -272,7 +272,7 @@ class _CaseChildMixin:
 
 class PartySerializer(_CaseChildMixin, serializers.ModelSerializer):
     case = serializers.PrimaryKeyRelatedField(queryset=MediationCase.objects.none())
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = DisplayField(source="get_role_display")
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.none(),
         required=False,
@@ -365,7 +365,7 @@ class RightKindField(serializers.ChoiceField):
 
 class CaseRightSerializer(_CaseChildMixin, serializers.ModelSerializer):
     case = serializers.PrimaryKeyRelatedField(queryset=MediationCase.objects.none())
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="get_kind_display")
     intellectual_property = serializers.PrimaryKeyRelatedField(
         queryset=IntellectualProperty.objects.none(),
         required=False,
@@ -427,7 +427,7 @@ class MediationSessionSerializer(_CaseChildMixin, serializers.ModelSerializer):
     outcome = serializers.ChoiceField(
         choices=SessionOutcome.choices, read_only=True, allow_blank=True
     )
-    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    outcome_display = DisplayField(source="get_outcome_display")
 
     class Meta:
         model = MediationSession

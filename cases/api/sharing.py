@@ -34,6 +34,7 @@ from cases.api.court import CaseRefSerializer, _plain, _visible_cases
 from cases.api.serializers import OrganizationRefSerializer, UserRefSerializer, _request_user
 from cases.api.views import _responses, _ServiceChecksPermissions
 from cases.models import CaseComment, CaseShare, MediationCase
+from zhangzhou_ip.core.api import DisplayField
 from zhangzhou_ip.core.errors import PermissionDenied
 
 WRITE_ERRORS = (400, 403, 404, 409)
@@ -53,7 +54,7 @@ class CaseShareSerializer(serializers.ModelSerializer):
     case = CaseRefSerializer(read_only=True)
     organization = OrganizationRefSerializer(read_only=True)
     level = _plain(CaseShare.Level.choices)
-    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    level_display = DisplayField(source="get_level_display")
     is_active = serializers.SerializerMethodField(
         help_text=_("Not revoked, and its collaboration request (if any) still open or accepted.")
     )

@@ -32,7 +32,7 @@ from alliance.selectors import organization_visible_to
 from evidence import retrieval, selectors
 from evidence.filters import RetrievalRequestFilterSet
 from evidence.models import EvidenceRecord, RetrievalEvent, RetrievalRequest
-from zhangzhou_ip.core.api import model_perm, responses
+from zhangzhou_ip.core.api import DisplayField, model_perm, responses
 
 Status = RetrievalRequest.Status
 Kind = RetrievalRequest.Kind
@@ -103,9 +103,9 @@ class RetrievalRequestSerializer(serializers.ModelSerializer):
     enterprise = RetrievalOrganizationSerializer(read_only=True)
     service_point = RetrievalOrganizationSerializer(read_only=True)
     kind = serializers.CharField(read_only=True, help_text=_values(Kind.choices))
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="get_kind_display")
     status = serializers.CharField(read_only=True, help_text=_values(Status.choices))
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField(source="get_status_display")
     requested_by = RetrievalPersonSerializer(read_only=True)
     assignee = RetrievalPersonSerializer(read_only=True, allow_null=True)
     records = RetrievalRecordSerializer(

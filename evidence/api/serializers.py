@@ -16,6 +16,7 @@ from alliance.models import Organization
 from evidence import selectors
 from evidence.models import AccessEvent, Category, EvidenceRecord, EvidenceWithdrawal
 from evidence.receipts import is_sha256_hex
+from zhangzhou_ip.core.api import DisplayField
 
 User = get_user_model()
 
@@ -62,8 +63,8 @@ class EvidenceRecordSerializer(serializers.ModelSerializer):
     # (``views.with_related_values``): joining the blob and the corrected record cost the
     # list's query more to plan than to run.
     sm3 = serializers.CharField(read_only=True, help_text=_("SM3 of the content, when computed."))
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    kind_display = DisplayField(source="get_kind_display")
+    category_display = DisplayField(source="get_category_display")
     depositor = EvidenceOrganizationSerializer(read_only=True)
     service_point = EvidenceOrganizationSerializer(read_only=True, allow_null=True)
     withdrawn = serializers.BooleanField(source="is_withdrawn", read_only=True)
@@ -221,7 +222,7 @@ class EvidenceWithdrawalSerializer(serializers.ModelSerializer):
 
 
 class AccessEventSerializer(serializers.ModelSerializer):
-    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    action_display = DisplayField(source="get_action_display")
     user = EvidenceUserSerializer(read_only=True, allow_null=True)
 
     class Meta:

@@ -44,3 +44,29 @@ def test_the_label_follows_the_language_after_it_was_kept():
 def test_a_value_outside_the_choices_is_shown_as_it_is():
     assert MediationCase(status="archived").get_status_display() == "archived"
     assert MediationCase(status=None).get_status_display() is None
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_api_display_field_gives_the_label_as_drf_would(language, monkeypatch):
+    """``core.api.DisplayField`` answers what DRF's ``CharField(source="get_…_display")``
+    does, without testing the method's signature on every value."""
+    import inspect
+
+    from rest_framework import serializers
+
+    from zhangzhou_ip.core.api import DisplayField
+
+    class Ours(serializers.Serializer):
+        kind_display = DisplayField(source="get_kind_display")
+
+    class Drfs(serializers.Serializer):
+        kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    records = [EvidenceRecord(kind=value) for value in EvidenceRecord.Kind.values]
+    with translation.override(language):
+        expected = Drfs(records, many=True).data
+        monkeypatch.setattr(inspect, "signature", None)  # ours must not need it
+        assert Ours(records, many=True).data == expected
+        labels = [str(label) for label in EvidenceRecord.Kind.labels]
+    assert [row["kind_display"] for row in expected] == labels
+    assert ("Text" in labels) is (language == "en")

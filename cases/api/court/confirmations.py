@@ -48,6 +48,7 @@ from cases.models import (
     JudicialConfirmation,
     MediationCase,
 )
+from zhangzhou_ip.core.api import DisplayField
 
 # --- judicial confirmations ---------------------------------------------------------------------
 
@@ -56,8 +57,8 @@ class JudicialConfirmationSerializer(serializers.ModelSerializer):
     case = CaseRefSerializer(read_only=True)
     court = CourtRefSerializer(read_only=True)
     status = _plain(CStatus.choices)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    basis_display = serializers.CharField(source="get_basis_display", read_only=True)
+    status_display = DisplayField(source="get_status_display")
+    basis_display = DisplayField(source="get_basis_display")
     has_ruling_document = serializers.SerializerMethodField()
     missing_materials = serializers.SerializerMethodField()
     is_overdue = serializers.SerializerMethodField()
@@ -196,7 +197,7 @@ class ReasonSerializer(VersionSerializer):
 
 class ConfirmationMaterialSerializer(serializers.ModelSerializer):
     kind = _plain(ConfirmationMaterial.Kind.choices)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = DisplayField(source="get_kind_display")
     file_name = serializers.SerializerMethodField()
     uploaded_by = UserRefSerializer(read_only=True, allow_null=True)
     download_url = serializers.SerializerMethodField()

@@ -38,6 +38,7 @@ from cases.models import (
     CourtReferral,
     MediationCase,
 )
+from zhangzhou_ip.core.api import DisplayField
 
 # --- court referrals ----------------------------------------------------------------------------
 
@@ -46,12 +47,12 @@ class CourtReferralSerializer(serializers.ModelSerializer):
     case = CaseRefSerializer(read_only=True)
     court = CourtRefSerializer(read_only=True)
     kind = _plain(CourtReferral.Kind.choices)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    direction_display = serializers.CharField(source="get_direction_display", read_only=True)
+    kind_display = DisplayField(source="get_kind_display")
+    direction_display = DisplayField(source="get_direction_display")
     status = _plain(CourtReferral.Status.choices)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = DisplayField(source="get_status_display")
     outcome = _plain(CourtReferral.Outcome.choices)
-    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    outcome_display = DisplayField(source="get_outcome_display")
     is_overdue = serializers.SerializerMethodField()
 
     class Meta:
