@@ -124,25 +124,6 @@ def test_list_rows_carry_the_fixed_fields(api, records):
     assert dt.datetime.fromisoformat(row["deposited_at"]) == t1.deposited_at
 
 
-def test_a_correction_names_the_record_it_corrects_and_its_content_sm3(
-    api, deposit, records, settings
-):
-    settings.EVIDENCE_SM3 = True
-    correction = deposit(
-        actor="servicepoint", depositor="ent_a", text="更正后的文字", corrects=records["t1"]
-    )
-    sm3 = hashlib.new("sm3", "更正后的文字".encode()).hexdigest()
-    assert EvidenceBlob.objects.get(pk=correction.sha256).sm3 == sm3
-    client = api("superuser")
-    rows = {row["number"]: row for row in client.get(RECORDS).json()["results"]}
-    assert rows[correction.number]["corrects"] == records["t1"].number
-    assert rows[correction.number]["sm3"] == sm3
-    assert rows[records["t1"].number]["corrects"] is None
-    assert rows[records["t1"].number]["sm3"] == ""  # deposited before SM3 was switched on
-    detail = client.get(_url(correction)).json()
-    assert (detail["corrects"], detail["sm3"]) == (records["t1"].number, sm3)
-
-
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
