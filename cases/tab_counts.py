@@ -56,7 +56,7 @@ def tab_count_annotations(user) -> dict[str, Expression]:
     courts = court_ids_of(user)
     enterprises = enterprise_ids_of(user)
     none = Value(0)
-    annotations: dict[str, Expression] = {
+    return {
         "_sessions": count_of(MediationSession.objects.all(), "case"),
         "_comments": count_of(CaseComment.objects.all(), "case"),
         "_court_items": count_of(JudicialConfirmation.objects.all(), "case")
@@ -79,7 +79,6 @@ def tab_count_annotations(user) -> dict[str, Expression]:
         if enterprises or point_ids_of(user)
         else none,
     }
-    return annotations
 
 
 def tab_counts(user, case: MediationCase) -> TabCounts:

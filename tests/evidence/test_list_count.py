@@ -81,10 +81,7 @@ def test_the_lower_bound_is_known_only_within_a_request_that_read_the_arrays(wor
 
 def _filterset(query: dict[str, str] | None) -> EvidenceRecordFilterSet:
     request = RequestFactory().get(LIST, query or {})
-    filterset = EvidenceRecordFilterSet(
-        query, queryset=EvidenceRecord.objects.all(), request=request
-    )
-    return filterset
+    return EvidenceRecordFilterSet(query, queryset=EvidenceRecord.objects.all(), request=request)
 
 
 @pytest.mark.parametrize(
