@@ -15,7 +15,7 @@ from alliance.validators import normalize_patent_number, normalize_uscc
 from cases.choices import DisputeType, MediationKind, Source, Status
 from cases.models import Agreement, CaseRight, CaseShare, MediationCase, Party
 from zhangzhou_ip.core.forms import YesNoAnySelect
-from zhangzhou_ip.core.lookups import pk_in
+from zhangzhou_ip.core.lookups import id_array_size, pk_in
 from zhangzhou_ip.core.search import contains_any
 
 
@@ -54,6 +54,18 @@ class Outcome(models.TextChoices):
     FAILED = "failed", _("Mediation failed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     DECLINED = "declined", _("Declined")
+
+
+def _search_key(value: str) -> tuple[str, str]:
+    return ("case-search", value)
+
+
+def search_ids_at_least(value: str) -> int:
+    """How many cases the search box's ``value`` matches at least, known without a query
+    once ``filter_q`` read the parties' and rights' case ids as one array in this request
+    (each id is a foreign key to a case); 0 when unknown (SQLite, past ``ID_LIST_LIMIT``,
+    not read yet). Only a superuser sees every case those ids name."""
+    return id_array_size(_search_key((value or "").strip()))
 
 
 def outcome_q(outcome: str) -> Q:
@@ -152,7 +164,7 @@ class MediationCaseFilterSet(django_filters.FilterSet):
         return queryset.filter(
             contains_any(queryset, value)  # number or title
             | pk_in(
-                ("case-search", value),
+                _search_key(value),
                 *id_queries,
                 rights.filter(in_rights).values_list("case_id", flat=True),
             )

@@ -38,7 +38,7 @@ from cases.models import (
     MediationSession,
     Party,
 )
-from zhangzhou_ip.core.lookups import pk_in, union_of
+from zhangzhou_ip.core.lookups import id_array_size, pk_in, union_of
 from zhangzhou_ip.core.request_memo import per_user
 
 Role = Membership.Role
@@ -77,7 +77,27 @@ def _case_ids_q(kind: str, user, *subqueries: QuerySet, few: bool = False) -> Q:
         for subquery in subqueries:
             q |= Q(Exists(subquery.filter(case=OuterRef("pk"))))
         return q
-    return pk_in(("visible-case-ids", kind, user.pk), *subqueries)
+    return pk_in(_array_key(kind, user), *subqueries)
+
+
+def _array_key(kind: str, user) -> tuple:
+    return ("visible-case-ids", kind, user.pk)
+
+
+#: The ways of seeing a case whose ids alone make it visible: a party's cases exclude
+#: drafts on top of their array (``_party_q``), so its array is no lower bound.
+WHOLE_ARRAY_KINDS = ("share", "court")
+
+
+def visible_at_least(user, kinds: Iterable[str] = WHOLE_ARRAY_KINDS) -> int:
+    """How many cases the user sees at least through ``kinds``, known without a query once
+    ``case_visible_to(user)`` (or ``shared_with``) has read their id arrays in this request:
+    the largest array (each id is a foreign key to a case: shares, confirmations and
+    referrals go when their case goes). 0 when unknown (SQLite, outside a request, not read
+    yet). A list with no filter needs no count when this passes its limit."""
+    if not user.is_authenticated or user.is_superuser:
+        return 0
+    return max((id_array_size(_array_key(kind, user)) for kind in kinds), default=0)
 
 
 @per_user

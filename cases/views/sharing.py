@@ -27,7 +27,7 @@ from cases.forms.sharing import CollaborationRequestForm, CommentForm, RevokeFor
 from cases.models import CaseComment, CaseShare, MediationCase
 from cases.views.cases import CaseListView, CaseRowsExportMixin, _add_errors, _visible_case
 from zhangzhou_ip.core.exports import Value
-from zhangzhou_ip.core.views import ExportTable
+from zhangzhou_ip.core.views import ExportTable, is_unfiltered
 
 SHARE_PERM = "cases.share_mediationcase"
 
@@ -364,6 +364,13 @@ class SharedWithUsView(CaseRowsExportMixin, CaseListView):
             .get_queryset()
             .prefetch_related(Prefetch("shares", queryset=ours, to_attr="our_shares"))
         )
+
+    def rows_at_least(self) -> int:
+        """With no filter but the status, the inbox is the shared cases' id array itself: no
+        other array bounds it."""
+        if not is_unfiltered(self.filterset, "status"):
+            return 0
+        return selectors.visible_at_least(self.request.user, kinds=("share",))
 
     def coordinated_expression(self):
         """Every case here is shared with the user: no need to ask the share table per row

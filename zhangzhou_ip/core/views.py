@@ -89,15 +89,17 @@ class FilteredListView(ListView):
         return context
 
 
-def is_unfiltered(filterset) -> bool:
-    """Whether the filterset leaves its queryset as it is: unbound, or bound with every
-    value empty (an empty range is a ``slice(None, None)``). Sorting and paging are not
-    filters."""
+def is_unfiltered(filterset, *ignored: str) -> bool:
+    """Whether the filterset leaves its queryset as it is, the filters named in ``ignored``
+    aside: unbound, or bound with every value empty (an empty range is a
+    ``slice(None, None)``). Sorting and paging are not filters."""
     if not filterset.is_bound:
         return True
     if not filterset.is_valid():
         return False
-    return all(_empty(value) for value in filterset.form.cleaned_data.values())
+    return all(
+        _empty(value) for name, value in filterset.form.cleaned_data.items() if name not in ignored
+    )
 
 
 def _empty(value: object) -> bool:
