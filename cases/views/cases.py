@@ -165,22 +165,26 @@ class CaseListView(FilteredListView):
         the row count. When the id arrays this request read already pass the limit
         (``rows_at_least``), no query: one row of ``UNREAD_STATUS``."""
         if not hasattr(self, "_status_sample"):
-            self._status_sample = None
-            queryset = filtered_without(self.filterset, "status")
             at_least = self.rows_at_least()
             if at_least > settings.LIST_COUNT_LIMIT:
                 # past the limit the chips show no numbers and the count says "5,000+":
                 # the id arrays know that much already (~28 ms for a large bureau's mediator,
                 # ~60 ms for an administrator's two-character search)
                 self._status_sample = [(UNREAD_STATUS, False, at_least)]
-            elif queryset is not None:
-                rows = (
-                    queryset.order_by()
-                    .annotate(coordinated=self.coordinated_expression())
-                    .values_list("pk", "status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
-                )
-                self._status_sample = count_groups(rows)
+            else:
+                self._status_sample = self._read_status_sample()
         return self._status_sample
+
+    def _read_status_sample(self) -> list[tuple[str, bool, int]] | None:
+        queryset = filtered_without(self.filterset, "status")
+        if queryset is None:
+            return None
+        rows = (
+            queryset.order_by()
+            .annotate(coordinated=self.coordinated_expression())
+            .values_list("pk", "status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
+        )
+        return count_groups(rows)
 
     def rows_at_least(self) -> int:
         """How many rows the list holds at least under every filter but the status, known
