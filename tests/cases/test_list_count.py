@@ -55,7 +55,7 @@ def _list(client, url: str) -> tuple[str, int, int, list[str | None]]:
     counts = sum(sql.startswith("SELECT COUNT(*) FROM (SELECT") for sql in statements)
     badge = re.search(r'list-count">([^<]+)</span>', html)
     assert badge, "no count badge"
-    chips = re.findall(r'data-status="[a-z_]+">[^<]*(?:<span class="count">(\d+)</span>)?', html)
+    chips = re.findall(r'data-status="[a-z_]+">[^<]*(?:<span class="count">([^<]*)</span>)?', html)
     return badge.group(1), samples, counts, [n or None for n in chips]
 
 
@@ -69,7 +69,9 @@ def test_unfiltered_past_the_limit_the_shared_ids_say_so_without_reading(
     assert (shown, samples, counts) == ("1+", 0, 0)
     assert chips and set(chips) == {None}  # every status, without numbers
     assert _list(client, LIST + "?sort=title&q=")[:3] == ("1+", 0, 0)  # sorting is no filter
-    assert _list(client, INBOX)[:3] == ("1+", 0, 0)
+    shown, samples, counts, chips = _list(client, INBOX)
+    assert (shown, samples, counts) == ("1+", 0, 0)
+    assert chips and set(chips) == {None}
     # a status alone still needs no sample, but the list under it is counted
     assert _list(client, LIST + f"?status={Status.SUBMITTED}")[1:3] == (0, 1)
     # any other filter reads the sample; "my cases" is narrower than what the arrays hold
