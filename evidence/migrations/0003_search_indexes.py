@@ -27,21 +27,28 @@ def create(apps, schema_editor):
     # pg_trgm is a trusted extension; the cases' migrations may not have run yet. It is left
     # in place when this migration is reversed: the cases' indexes need it too.
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    # ~13 s an index per million records: longer than the app's statement timeout
+    # ~13 s an index per million records: longer than the app's statement timeout. Outside a
+    # transaction SET lasts as long as the session, so the connection's own timeout (its
+    # startup option) is restored afterwards: the test run migrates on the connection it then
+    # uses for the tests.
     schema_editor.execute("SET statement_timeout = 0")
-    for name, definition in INDEXES:
-        # an interrupted concurrent build leaves an invalid index that IF NOT EXISTS would keep
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name]
-            )
-            row = cursor.fetchone()
-        if row and row[0]:
-            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-        schema_editor.execute(
-            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {TABLE} {definition}"
-        )
+    try:
+        for name, definition in INDEXES:
+            _build(schema_editor, name, definition)
+    finally:
+        schema_editor.execute("RESET statement_timeout")
 
+
+def _build(schema_editor, name: str, definition: str) -> None:
+    # an interrupted concurrent build leaves an invalid index that IF NOT EXISTS would keep
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [name]
+        )
+        row = cursor.fetchone()
+    if row and row[0]:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {TABLE} {definition}")
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":

@@ -3,6 +3,8 @@ server with every connection, and a statement over the limit is cancelled by the
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.db import connection
 
@@ -30,6 +32,18 @@ def test_the_connection_carries_the_configured_timeout():
     configured = int(options.rsplit("=", 1)[1])
     assert configured > 0
     assert _setting() == configured  # milliseconds, as the server applies it
+
+
+@pytest.mark.django_db(transaction=True)  # CREATE INDEX CONCURRENTLY runs outside a transaction
+def test_the_evidence_index_migration_gives_the_timeout_back():
+    """evidence 0003 builds its indexes without a timeout. The test run migrates on the
+    connection its tests then use, so a timeout left at 0 there made the test above fail
+    whenever no earlier test had reconnected (CI, 2026-12-05)."""
+    configured = int(connection.settings_dict["OPTIONS"]["options"].rsplit("=", 1)[1])
+    migration = importlib.import_module("evidence.migrations.0003_search_indexes")
+    with connection.schema_editor(atomic=False) as editor:
+        migration.create(None, editor)  # the indexes exist: each build is a no-op
+    assert _setting() == configured
 
 
 _SLEEP = """
