@@ -534,13 +534,25 @@ def share_visible_to(user) -> QuerySet[CaseShare]:
         return qs
     staff, orgs = staff_organization_ids(user), alliance_selectors.organization_ids_of(user)
     q = _any(
-        # on the share's own case (a join), not ``case IN (all the staff's cases)``: the
-        # inbox reads the shares of one page of cases (48 → 2 ms for a large bureau)
+        # on the share's own case (a join), not ``case IN (all the staff's cases)``: a case
+        # page reads the shares of one case
         Q(case__handling_organization__in=staff) if staff is not None else None,
-        # A partner sees only its active shares: a revoked one is gone at once.
-        (Q(organization__in=orgs) & CaseShare.active_q()) if orgs else None,
+        _shares_to_q(orgs) if orgs else None,
     )
     return qs.none() if q is None else qs.filter(q)
+
+
+def _shares_to_q(orgs) -> Q:
+    """A partner sees only its active shares: a revoked one is gone at once."""
+    return Q(organization__in=orgs) & CaseShare.active_q()
+
+
+def active_shares_to(user) -> QuerySet[CaseShare]:
+    """The active shares made to the user's organisations: the shares the "shared with us"
+    inbox lists, and the part of ``share_visible_to`` a partner has (without its join to the
+    case, which a handling bureau's branch needs)."""
+    orgs = alliance_selectors.organization_ids_of(user) if user.is_authenticated else ()
+    return CaseShare.objects.filter(_shares_to_q(orgs)) if orgs else CaseShare.objects.none()
 
 
 def comment_visible_to(user, *, few: bool = False) -> QuerySet[CaseComment]:

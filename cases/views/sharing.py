@@ -353,11 +353,10 @@ class SharedWithUsView(CaseRowsExportMixin, CaseListView):
         )
 
     def get_queryset(self) -> QuerySet[MediationCase]:
-        orgs = alliance_selectors.organization_ids_of(self.request.user)
         ours = (
-            _share_queryset(self.request.user)
-            .filter(CaseShare.active_q(), organization__in=orgs)
-            .select_related("request__from_organization")
+            selectors.active_shares_to(self.request.user)
+            .select_related("organization", "request__from_organization")
+            .order_by("-granted_at", "-pk")
         )
         return (
             super()

@@ -463,6 +463,22 @@ def test_the_inbox_counts_its_cases_by_status(login, case_world, mediating):
     assert '<span class="badge text-bg-light align-middle list-count">2<' in html
 
 
+def test_the_inbox_share_column_shows_our_active_shares_only(login, case_world, mediating, xiamen):
+    """The Share column lists the shares made to the partner's organisation that are in
+    force: not another member's share of the same case, not a revoked one."""
+    old = _grant(case_world, mediating, level="view")
+    services.share_revoke(actor=case_world["users"]["mediator"], share=old, reason="误发")
+    _grant(case_world, mediating, level="collaborate")
+    services.share_grant(
+        actor=case_world["users"]["mediator"], case=mediating, organization=xiamen,
+        level="view", reason="被申请人在厦门",
+    )  # fmt: skip
+    html = _html(login("partner").get(INBOX))
+    cell = re.search(r'<td class="share-levels">(.*?)</td>', html, re.S).group(1)
+    assert re.findall(r'data-level="(\w+)"', cell) == ["collaborate"]
+    assert "沈阳市市场监督管理局" in cell and "厦门市市场监督管理局" not in cell
+
+
 def test_the_navigation_links_the_inbox_for_members(login, case_world):
     assert INBOX in _html(login("partner").get(reverse("home")))
     assert INBOX in _html(login("mediator").get(reverse("cases:case-list")))
