@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from zhangzhou_ip.core import lookups, request_memo
+from zhangzhou_ip.core import lookups, pagination, request_memo
 from zhangzhou_ip.core.lookups import AnyOf, IdArray, pk_in, read_id_array, union_of
 from zhangzhou_ip.core.pagination import CappedPaginator, count_groups
 
@@ -49,6 +49,48 @@ def test_a_count_made_elsewhere_costs_no_query(users):
     paginator = CappedPaginator(users, 5, limit=10)
     paginator.counted_elsewhere(500)
     assert (paginator.count, paginator.capped) == (10, True)
+
+
+def _by_ids(ids: IdArray):
+    return User.objects.filter(AnyOf(F("pk"), ids)).order_by("-username")
+
+
+def test_a_short_list_reads_its_page_by_the_ids_its_count_found(users, monkeypatch):
+    """With ``rows_by_ids``, PostgreSQL's count of at most ``FEW_ROWS`` rows gives their ids
+    in the same statement, and the page is read by them alone: same rows, same order."""
+    staff = users.filter(is_staff=True).order_by("-username")  # u09 u06 u03 u00
+    paginator = CappedPaginator(staff, 3, limit=10, rows_by_ids=_by_ids)
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.get_page(1)
+        names = [user.username for user in page]
+        assert (paginator.count, page.has_next()) == (4, True)
+    assert names == ["u09", "u06", "u03"]
+    assert [user.username for user in paginator.get_page(2)] == ["u00"]
+    count, rows = (q["sql"] for q in queries.captured_queries)
+    rows = rows.split(" WHERE ", 1)[1]  # the filters, not the columns
+    if connection.vendor == "postgresql":
+        assert "ARRAY_AGG" in count and "is_staff" in count
+        assert "= ANY(" in rows and "is_staff" not in rows  # by the ids, without the filter
+    else:  # SQLite counts as before
+        assert "ARRAY_AGG" not in count and "is_staff" in rows
+    # more rows than FEW_ROWS: counted, and the page read with the filters as before
+    monkeypatch.setattr(pagination, "FEW_ROWS", 3)
+    paginator = CappedPaginator(staff, 3, limit=10, rows_by_ids=_by_ids)
+    with CaptureQueriesContext(connection) as queries:
+        assert [user.username for user in paginator.get_page(1)] == ["u09", "u06", "u03"]
+    assert (
+        paginator.count == 4 and "is_staff" in queries.captured_queries[-1]["sql"].split("WHERE")[1]
+    )
+    # nothing matches: no ids, an empty first page
+    paginator = CappedPaginator(users.filter(pk__in=[]), 3, limit=10, rows_by_ids=_by_ids)
+    assert (paginator.count, list(paginator.get_page(1))) == (0, [])
+
+
+def test_without_rows_by_ids_the_count_reads_no_ids(users):
+    paginator = CappedPaginator(users.filter(is_staff=True), 3, limit=10)
+    with CaptureQueriesContext(connection) as queries:
+        assert paginator.count == 4
+    assert "ARRAY_AGG" not in queries.captured_queries[0]["sql"] and paginator.ids is None
 
 
 def test_count_groups_counts_each_combination_within_the_slice(users):

@@ -23,6 +23,7 @@ from django.views.generic import ListView
 
 from zhangzhou_ip.core import downloads, exports
 from zhangzhou_ip.core.forms import bootstrapify
+from zhangzhou_ip.core.lookups import IdArray
 from zhangzhou_ip.core.pagination import CappedPaginator
 
 
@@ -66,6 +67,20 @@ class FilteredListView(ListView):
             queryset = self.filterset.queryset.none()
         else:
             queryset = self.filterset.qs
+        return self.sorted(queryset)
+
+    #: ``rows_by_ids(ids)``: the rows of ``ids`` — found by the count under the user's
+    #: visibility and the filters, in this request — read by their ids alone, with the
+    #: list's joins and sort (``sorted``). Given, a list of at most
+    #: ``pagination.FEW_ROWS`` rows reads its page that way (decision 0020 §30).
+    rows_by_ids: Callable[[IdArray], QuerySet] | None = None
+
+    def get_paginator(self, queryset, per_page, *args, **kwargs):
+        if self.rows_by_ids is not None:
+            kwargs.setdefault("rows_by_ids", self.rows_by_ids)
+        return super().get_paginator(queryset, per_page, *args, **kwargs)
+
+    def sorted(self, queryset: QuerySet) -> QuerySet:
         sort = self.current_sort()
         return apply_sort(queryset, self.sort_fields, sort) if sort else queryset
 
