@@ -34,7 +34,8 @@ def test_the_connection_carries_the_configured_timeout():
     assert _setting() == configured  # milliseconds, as the server applies it
 
 
-@pytest.mark.django_db(transaction=True)  # CREATE INDEX CONCURRENTLY runs outside a transaction
+# CREATE INDEX CONCURRENTLY runs outside a transaction; the rows the migrations wrote come back
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_evidence_index_migration_gives_the_timeout_back():
     """evidence 0003 builds its indexes without a timeout. The test run migrates on the
     connection its tests then use, so a timeout left at 0 there made the test above fail
