@@ -163,8 +163,7 @@ def shared_case_ids(user) -> QuerySet | None:
     orgs = alliance_selectors.organization_ids_of(user)
     if not orgs:
         return None
-    shared = CaseShare.objects.filter(CaseShare.active_q(), organization__in=orgs)
-    return shared.values_list("case_id", flat=True)
+    return CaseShare.objects.filter(_shares_to_q(orgs)).values_list("case_id", flat=True)
 
 
 def _share_q(user, few: bool = False) -> Q | None:

@@ -48,7 +48,10 @@ def _build(schema_editor, name: str, definition: str) -> None:
         row = cursor.fetchone()
     if row and row[0]:
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-    schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {TABLE} {definition}")
+    schema_editor.execute(
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {TABLE} {definition}"
+    )
+
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
