@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
 import runpy
 import subprocess
 import sys
@@ -23,6 +24,7 @@ VARIABLES = (
     "BIND", "PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_TIMEOUT",
     "GUNICORN_MAX_REQUESTS", "GUNICORN_MAX_REQUESTS_JITTER", "FORWARDED_ALLOW_IPS",
     "ACCESS_LOG", "LOG_FORMAT", "LOG_LEVEL", "DEBUG", "GUNICORN_CONTROL_SOCKET",
+    "GUNICORN_GC_FREEZE",
 )  # fmt: skip
 
 
@@ -80,6 +82,43 @@ def test_gunicorn_accepts_the_file():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+# gunicorn's own Config takes the hook (it checks the name and the arity), then a worker's
+# start is played in a fresh interpreter: freezing the test process would change the GC of
+# the rest of the run.
+_WORKER_START = """
+import gc, json, runpy, sys
+from gunicorn.config import Config
+cfg = Config()
+cfg.set("post_worker_init", runpy.run_path(sys.argv[1])["post_worker_init"])
+before = (gc.get_freeze_count(), gc.get_threshold())
+cfg.post_worker_init(None)
+print(json.dumps({"before": before, "after": (gc.get_freeze_count(), gc.get_threshold())}))
+"""
+
+
+def _worker_start(**variables: str) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if k not in VARIABLES} | variables
+    result = subprocess.run(
+        [sys.executable, "-c", _WORKER_START, str(CONF)],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout)
+
+
+def test_a_worker_freezes_what_it_imported():
+    gc_state = _worker_start()
+    (frozen_before, threshold_before), (frozen, threshold) = gc_state["before"], gc_state["after"]
+    assert frozen_before == 0
+    assert frozen > 10_000  # gunicorn, the settings module and what they import
+    assert threshold == [10_000, *threshold_before[1:]]
+
+
+def test_the_collector_keeps_its_defaults_when_asked():
+    gc_state = _worker_start(GUNICORN_GC_FREEZE="0")
+    assert gc_state["after"] == gc_state["before"]
+    assert gc_state["after"][0] == 0
 
 
 def _logger(monkeypatch: pytest.MonkeyPatch, log_format: str) -> Any:
