@@ -134,6 +134,11 @@ def test_the_database_builds_the_id_array_sorted_and_without_repeats(users):
     assert len(queries.captured_queries) == 1
     assert array == IdArray("{" + ",".join(map(str, expected)) + "}", len(expected))
     assert array == IdArray.of(reversed(expected + expected))  # Python's form agrees
+    assert array.rows == len(expected)  # the UNION dropped the repeats
+    with_repeats = read_id_array(
+        union_of(staff, first_four.values_list("pk", flat=True), repeats=True)
+    )
+    assert with_repeats == array and with_repeats.rows == 8  # 4 staff, then 4 users
     assert read_id_array(User.objects.none().values_list("pk", flat=True)) == IdArray("{}", 0)
     assert read_id_array(staff.filter(username="nobody")) == IdArray("{}", 0)
     found = User.objects.filter(AnyOf(F("pk"), array)).values_list("pk", flat=True)
@@ -149,6 +154,38 @@ def test_past_the_id_limit_the_subquery_stays(users, monkeypatch):
         chosen = User.objects.filter(pk_in("over-limit", staff))
         assert "IN (SELECT" in str(chosen.query) and "ANY(" not in str(chosen.query)
         assert set(chosen) == set(User.objects.filter(is_staff=True))
+    finally:
+        request_memo._memo.reset(token)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="arrays: PostgreSQL only")
+def test_repeated_ids_are_read_once_and_counted_as_rows(users):
+    """The subqueries are read as ``UNION ALL``: the array drops the repeats, and the rows
+    they came from are what the limit counts."""
+    staff = User.objects.filter(is_staff=True).values_list("pk", flat=True)  # 4 users
+    token = request_memo._memo.set({})
+    try:
+        chosen = User.objects.filter(pk_in("staff twice", staff, staff))
+        assert "ANY(" in str(chosen.query)
+        assert sorted(chosen.values_list("pk", flat=True)) == sorted(staff)
+        assert lookups.id_array_size("staff twice") == 4
+        assert request_memo.peek("staff twice").rows == 8
+    finally:
+        request_memo._memo.reset(token)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="arrays: PostgreSQL only")
+def test_rows_cut_short_by_the_limit_keep_the_subqueries(users, monkeypatch):
+    """16 rows (4 staff, then all 12 users) hold 12 ids: under a limit of 13 ids but over 13
+    rows. The array of the first 14 rows could miss users, so the subqueries stay."""
+    monkeypatch.setattr(lookups, "ID_LIST_LIMIT", 13)
+    staff = User.objects.filter(is_staff=True).values_list("pk", flat=True)
+    everyone = User.objects.values_list("pk", flat=True)
+    token = request_memo._memo.set({})
+    try:
+        chosen = User.objects.filter(pk_in("cut short", staff, everyone))
+        assert "IN (SELECT" in str(chosen.query) and "ANY(" not in str(chosen.query)
+        assert sorted(chosen.values_list("pk", flat=True)) == sorted(everyone)
     finally:
         request_memo._memo.reset(token)
 

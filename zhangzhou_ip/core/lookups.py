@@ -9,7 +9,7 @@ many rows and uses it as an index condition when it tests few.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
@@ -31,10 +31,12 @@ from zhangzhou_ip.core.request_memo import memoized, peek
 
 @dataclass(frozen=True)
 class IdArray:
-    """A PostgreSQL ``bigint[]`` in its text form (``'{1,2,3}'``) and how many ids it holds."""
+    """A PostgreSQL ``bigint[]`` in its text form (``'{1,2,3}'``) and how many ids it holds;
+    ``rows``: how many rows it was read from, repeats included (not part of its value)."""
 
     text: str
     size: int
+    rows: int = field(default=0, compare=False)
 
     @classmethod
     def of(cls, values: Iterable[int]) -> IdArray:
@@ -67,14 +69,16 @@ class AnyOf(Expression):
         return f"{column_sql} = ANY(%s::bigint[])", (*column_params, self.array.text)
 
 
+#: The most rows ``pk_in`` reads into an array (repeats included: see ``pk_in``).
 ID_LIST_LIMIT = 20_000
 
 
-def union_of(*subqueries: QuerySet) -> QuerySet:
-    """The subqueries' rows as one ``UNION`` (duplicates dropped), each without its default
-    ordering: SQLite refuses ``ORDER BY`` inside a compound statement."""
+def union_of(*subqueries: QuerySet, repeats: bool = False) -> QuerySet:
+    """The subqueries' rows as one ``UNION`` (duplicates dropped; with ``repeats``,
+    ``UNION ALL``), each without its default ordering: SQLite refuses ``ORDER BY`` inside a
+    compound statement."""
     first, *others = (subquery.order_by() for subquery in subqueries)
-    return first.union(*others) if others else first
+    return first.union(*others, all=repeats) if others else first
 
 
 def pk_in(key: Hashable, *subqueries: QuerySet, field: str = "pk") -> Q:
@@ -82,12 +86,18 @@ def pk_in(key: Hashable, *subqueries: QuerySet, field: str = "pk") -> Q:
 
     On PostgreSQL the ids are read once per request (``request_memo``) and passed as one
     array (``AnyOf``), so the planner can hash them or use an index; past ``ID_LIST_LIMIT``
-    ids, and on SQLite, the subqueries stay subqueries.
+    rows, and on SQLite, the subqueries stay subqueries.
+
+    The subqueries are read as ``UNION ALL``: ``read_id_array`` drops the repeats while it
+    sorts, and a ``UNION`` would hash every row once more before that (a search's 14,366
+    party and right rows: 10.1 → 7.0 ms). So the limit counts rows, repeats included: a
+    list whose rows repeat many ids keeps its subqueries a little sooner.
     """
 
     def read() -> IdArray | None:
-        array = read_id_array(union_of(*subqueries)[: ID_LIST_LIMIT + 1])
-        return None if array.size > ID_LIST_LIMIT else array
+        array = read_id_array(union_of(*subqueries, repeats=True)[: ID_LIST_LIMIT + 1])
+        # past the limit the rows were cut short: the array would miss ids
+        return None if array.rows > ID_LIST_LIMIT else array
 
     array = memoized(key, read) if connection.vendor == "postgresql" else None
     if array is not None:
@@ -115,12 +125,12 @@ def read_id_array(ids: QuerySet) -> IdArray:
         return IdArray("{}", 0)
     with connections[ids.db].cursor() as cursor:
         cursor.execute(
-            "SELECT CARDINALITY(a), a::text FROM"
-            f" (SELECT ARRAY_AGG(DISTINCT id ORDER BY id) AS a FROM ({sql}) AS ids (id)) AS agg",
+            "SELECT n, CARDINALITY(a), a::text FROM (SELECT COUNT(*) AS n,"
+            f" ARRAY_AGG(DISTINCT id ORDER BY id) AS a FROM ({sql}) AS ids (id)) AS agg",
             params,
         )
-        size, text = cursor.fetchone()
-    return IdArray(text, size) if size else IdArray("{}", 0)
+        rows, size, text = cursor.fetchone()
+    return IdArray(text, size, rows) if size else IdArray("{}", 0, rows)
 
 
 def count_of(queryset: QuerySet, field: str) -> Coalesce:
