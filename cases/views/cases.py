@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.forms import BaseForm
 from django.http import (
     Http404,
@@ -40,6 +40,7 @@ from cases.models import (
 )
 from cases.rules import transition_perm
 from zhangzhou_ip.core.errors import ConflictError
+from zhangzhou_ip.core.lookups import AnyOf, IdArray
 from zhangzhou_ip.core.pagination import count_groups
 from zhangzhou_ip.core.templatetags.people import person_name
 from zhangzhou_ip.core.views import (
@@ -139,23 +140,29 @@ class CaseListView(FilteredListView):
         return filterset
 
     def get_queryset(self) -> QuerySet[MediationCase]:
-        return (
-            super()
-            .get_queryset()
-            .prefetch_related(
-                Prefetch(
-                    "parties",
-                    queryset=Party.objects.filter(
-                        role__in=[PartyRole.APPLICANT, PartyRole.RESPONDENT]
-                    )
-                    .only("pk", "case_id", "role", "name")
-                    .order_by("pk"),
-                    to_attr="main_parties",
-                ),
-                Prefetch(
-                    "assignments", queryset=_active_assignments(), to_attr="active_assignments"
-                ),
-            )
+        return self.with_row_details(super().get_queryset())
+
+    def with_row_details(self, queryset: QuerySet[MediationCase]) -> QuerySet[MediationCase]:
+        """What each row shows beyond the case's own columns, one query each per page."""
+        return queryset.prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=Party.objects.filter(role__in=[PartyRole.APPLICANT, PartyRole.RESPONDENT])
+                .only("pk", "case_id", "role", "name")
+                .order_by("pk"),
+                to_attr="main_parties",
+            ),
+            Prefetch("assignments", queryset=_active_assignments(), to_attr="active_assignments"),
+        )
+
+    def rows_by_ids(self, ids: IdArray) -> QuerySet[MediationCase]:
+        """A short list's page (``FilteredListView.rows_by_ids``): the status sample read the
+        ids of its at most ``FEW_ROWS`` rows. A partner's search for 茶业 matches 189 of the
+        cases the partner sees; its page statement walked the list's order index through
+        10,864 cases to find 25 (~10 ms); by the ids, ~1 ms."""
+        cases = MediationCase.objects.filter(AnyOf(F("pk"), ids))
+        return self.with_row_details(
+            self.sorted(cases.select_related("handling_organization__region"))
         )
 
     def status_sample(self) -> list[tuple[str, bool, int]] | None:
@@ -176,6 +183,8 @@ class CaseListView(FilteredListView):
         return self._status_sample
 
     def _read_status_sample(self) -> list[tuple[str, bool, int]] | None:
+        """The grouped query; on PostgreSQL a sample of at most ``FEW_ROWS`` rows also
+        reads their ids (``sample_ids``), so the page can be read by them."""
         queryset = filtered_without(self.filterset, "status")
         if queryset is None:
             return None
@@ -184,7 +193,13 @@ class CaseListView(FilteredListView):
             .annotate(coordinated=self.coordinated_expression())
             .values_list("pk", "status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
         )
-        return count_groups(rows)
+        ids: list[list[int]] = []
+        sample = count_groups(rows, ids=ids)
+        if ids:
+            self.sample_ids: dict[str, list[int]] = {}
+            for (status, *_rest), group_ids in zip(sample, ids, strict=True):
+                self.sample_ids.setdefault(status, []).extend(group_ids)
+        return sample
 
     def rows_at_least(self) -> int:
         """How many rows the list holds at least under every filter but the status, known
@@ -212,12 +227,26 @@ class CaseListView(FilteredListView):
             selected = set(self.request.GET.getlist("status"))
             total = sum(n for *_key, n in sample)
             if not selected:
-                paginator.counted_elsewhere(total)
+                paginator.counted_elsewhere(total, self._ids_of(None))
             elif total <= settings.LIST_COUNT_LIMIT:  # every row counted, each by status
                 paginator.counted_elsewhere(
-                    sum(n for status, _c, n in sample if status in selected)
+                    sum(n for status, _c, n in sample if status in selected),
+                    self._ids_of(selected),
                 )
         return paginator
+
+    def _ids_of(self, statuses: set[str] | None) -> IdArray | None:
+        """The ids the status sample read (``_read_status_sample``) of the rows in
+        ``statuses`` (``None``: all of them); ``None`` when it read none."""
+        sample_ids = getattr(self, "sample_ids", None)
+        if sample_ids is None:
+            return None
+        return IdArray.of(
+            pk
+            for status, ids in sample_ids.items()
+            if statuses is None or status in statuses
+            for pk in ids
+        )
 
     def status_counts(self) -> list[tuple[str, str, int | None]]:
         """Rows per status under the other filters, for the status chips, and how many of

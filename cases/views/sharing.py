@@ -352,7 +352,8 @@ class SharedWithUsView(CaseRowsExportMixin, CaseListView):
             "handling_organization__region"
         )
 
-    def get_queryset(self) -> QuerySet[MediationCase]:
+    def with_row_details(self, queryset: QuerySet[MediationCase]) -> QuerySet[MediationCase]:
+        """The case list's row details, and the shares each row's "Share" column shows."""
         ours = (
             selectors.active_shares_to(self.request.user)
             .select_related("organization", "request__from_organization")
@@ -360,7 +361,7 @@ class SharedWithUsView(CaseRowsExportMixin, CaseListView):
         )
         return (
             super()
-            .get_queryset()
+            .with_row_details(queryset)
             .prefetch_related(Prefetch("shares", queryset=ours, to_attr="our_shares"))
         )
 

@@ -6,11 +6,12 @@ PostgreSQL, as much as the rest of the page; counting stops at the limit instead
 says "5,000+" and offers the pages up to it (filters narrow a list further; exports and the
 API reach every row). The API pages by keyset (``zhangzhou_ip.core.api_pagination``).
 
-Where the list can read its rows by id (``rows_by_ids``, e.g. the evidence list), a count of
-at most ``FEW_ROWS`` rows also reads their ids (PostgreSQL), and the page is then read by
-those ids alone. A search that matches a handful of the records a user sees otherwise
-lets PostgreSQL walk the list's order index backwards through hundreds of thousands of
-records it may not show to find 25 it may (decision 0020 §30).
+Where the list can read its rows by id (``rows_by_ids``: the evidence list, the case lists), a
+count of at most ``FEW_ROWS`` rows also reads their ids (PostgreSQL; the case lists' status
+sample does the same, ``count_groups``), and the page is then read by those ids alone. A
+search that matches a handful of the records a user sees otherwise lets PostgreSQL walk the
+list's order index backwards through hundreds of thousands of records it may not show to
+find 25 it may (decision 0020 §30, §33).
 """
 
 from __future__ import annotations
@@ -50,9 +51,13 @@ class CappedPaginator(Paginator):
         self.rows_by_ids = rows_by_ids
         self.ids: IdArray | None = None  # every row's id, when the count read them
 
-    def counted_elsewhere(self, rows: int) -> None:
-        """The caller read the same rows (up to ``limit + 1``) already: no count query."""
+    def counted_elsewhere(self, rows: int, ids: IdArray | None = None) -> None:
+        """The caller read the same rows (up to ``limit + 1``) already: no count query; with
+        ``ids``, every one of those rows' ids, and the page is read by them when the
+        paginator has ``rows_by_ids``."""
         self.__dict__["_counted"] = min(rows, self.limit + 1)
+        if ids is not None and self.rows_by_ids is not None:
+            self.ids = ids
 
     @cached_property
     def _counted(self) -> int:
@@ -95,12 +100,16 @@ class CappedPaginator(Paginator):
         return self._counted > self.limit
 
 
-def count_groups(rows: QuerySet) -> list[tuple]:
+def count_groups(rows: QuerySet, *, ids: list[list[int]] | None = None) -> list[tuple]:
     """How often each combination of the ``values_list`` columns after the first occurs among
     ``rows`` (``WITH sample AS (rows) SELECT <columns 2…>, COUNT(*) … GROUP BY …``). The first
     column names the row (its primary key), so a DISTINCT in ``rows`` keeps one entry per row.
     ``rows`` may be sliced (the ORM cannot group over a LIMIT): counting stops where the slice
-    does."""
+    does.
+
+    Given a list as ``ids``, on PostgreSQL the same statement also reads each group's row ids
+    when ``rows`` holds at most ``FEW_ROWS`` rows in all, and ``ids`` receives them, one list
+    per group in the order of the result (left empty otherwise)."""
     try:
         sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing (e.g. ``pk IN ()``)
@@ -108,10 +117,23 @@ def count_groups(rows: QuerySet) -> list[tuple]:
     width = len(rows.query.values_select) + len(rows.query.annotation_select)
     names = [f"c{i}" for i in range(width)]
     grouped = ", ".join(names[1:])
-    with connections[rows.db].cursor() as cursor:
+    connection = connections[rows.db]
+    read_ids = ids is not None and connection.vendor == "postgresql"
+    # a window over the groups' counts: the ids only when every group together is few
+    with_ids = (
+        f", CASE WHEN SUM(COUNT(*)) OVER () <= {int(FEW_ROWS)} THEN ARRAY_AGG({names[0]}) END"
+        if read_ids
+        else ""
+    )
+    with connection.cursor() as cursor:
         cursor.execute(
             f"WITH sample ({', '.join(names)}) AS ({sql}) "
-            f"SELECT {grouped}, COUNT(*) FROM sample GROUP BY {grouped}",
+            f"SELECT {grouped}, COUNT(*){with_ids} FROM sample GROUP BY {grouped}",
             params,
         )
-        return [tuple(row) for row in cursor.fetchall()]
+        result = cursor.fetchall()
+    if not read_ids:
+        return [tuple(row) for row in result]
+    if result and result[0][-1] is not None:
+        ids.extend(list(row[-1]) for row in result)
+    return [tuple(row[:-1]) for row in result]
