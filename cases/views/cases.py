@@ -128,6 +128,8 @@ class CaseListView(FilteredListView):
     sort_fields = SORT_FIELDS
     default_sort = DEFAULT_SORT
     mine = False
+    #: the status sample's row ids by status, when it read them (at most ``FEW_ROWS`` rows)
+    sample_ids: dict[str, list[int]] | None = None
 
     def get_base_queryset(self) -> QuerySet[MediationCase]:
         return selectors.case_list(self.request.user, mine=self.mine)
@@ -193,13 +195,12 @@ class CaseListView(FilteredListView):
             .annotate(coordinated=self.coordinated_expression())
             .values_list("pk", "status", "coordinated")[: settings.LIST_COUNT_LIMIT + 1]
         )
-        ids: list[list[int]] = []
-        sample = count_groups(rows, ids=ids)
-        if ids:
-            self.sample_ids: dict[str, list[int]] = {}
-            for (status, *_rest), group_ids in zip(sample, ids, strict=True):
-                self.sample_ids.setdefault(status, []).extend(group_ids)
-        return sample
+        sample = count_groups(rows, with_ids=True)
+        if sample and sample[0][-1] is not None:
+            self.sample_ids = {}
+            for status, _coordinated, _n, ids in sample:
+                self.sample_ids.setdefault(status, []).extend(ids)
+        return [row[:-1] for row in sample]
 
     def rows_at_least(self) -> int:
         """How many rows the list holds at least under every filter but the status, known
@@ -238,12 +239,11 @@ class CaseListView(FilteredListView):
     def _ids_of(self, statuses: set[str] | None) -> IdArray | None:
         """The ids the status sample read (``_read_status_sample``) of the rows in
         ``statuses`` (``None``: all of them); ``None`` when it read none."""
-        sample_ids = getattr(self, "sample_ids", None)
-        if sample_ids is None:
+        if self.sample_ids is None:
             return None
         return IdArray.of(
             pk
-            for status, ids in sample_ids.items()
+            for status, ids in self.sample_ids.items()
             if statuses is None or status in statuses
             for pk in ids
         )

@@ -8,8 +8,9 @@ many rows and uses it as an index condition when it tests few.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
@@ -36,7 +37,7 @@ class IdArray:
 
     text: str
     size: int
-    rows: int = field(default=0, compare=False)
+    rows: int = dataclasses.field(default=0, compare=False)
 
     @classmethod
     def of(cls, values: Iterable[int]) -> IdArray:

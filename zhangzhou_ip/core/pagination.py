@@ -100,16 +100,15 @@ class CappedPaginator(Paginator):
         return self._counted > self.limit
 
 
-def count_groups(rows: QuerySet, *, ids: list[list[int]] | None = None) -> list[tuple]:
+def count_groups(rows: QuerySet, *, with_ids: bool = False) -> list[tuple]:
     """How often each combination of the ``values_list`` columns after the first occurs among
     ``rows`` (``WITH sample AS (rows) SELECT <columns 2…>, COUNT(*) … GROUP BY …``). The first
     column names the row (its primary key), so a DISTINCT in ``rows`` keeps one entry per row.
     ``rows`` may be sliced (the ORM cannot group over a LIMIT): counting stops where the slice
     does.
 
-    Given a list as ``ids``, on PostgreSQL the same statement also reads each group's row ids
-    when ``rows`` holds at most ``FEW_ROWS`` rows in all, and ``ids`` receives them, one list
-    per group in the order of the result (left empty otherwise)."""
+    ``with_ids``: each tuple ends with its group's row ids, read by the same statement on
+    PostgreSQL when ``rows`` holds at most ``FEW_ROWS`` rows in all; ``None`` otherwise."""
     try:
         sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing (e.g. ``pk IN ()``)
@@ -118,22 +117,18 @@ def count_groups(rows: QuerySet, *, ids: list[list[int]] | None = None) -> list[
     names = [f"c{i}" for i in range(width)]
     grouped = ", ".join(names[1:])
     connection = connections[rows.db]
-    read_ids = ids is not None and connection.vendor == "postgresql"
-    # a window over the groups' counts: the ids only when every group together is few
-    with_ids = (
-        f", CASE WHEN SUM(COUNT(*)) OVER () <= {int(FEW_ROWS)} THEN ARRAY_AGG({names[0]}) END"
-        if read_ids
-        else ""
-    )
+    ids = ""
+    if with_ids:
+        # a window over the groups' counts: the ids only when every group together is few
+        ids = (
+            f", CASE WHEN SUM(COUNT(*)) OVER () <= {int(FEW_ROWS)} THEN ARRAY_AGG({names[0]}) END"
+            if connection.vendor == "postgresql"
+            else ", NULL"
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH sample ({', '.join(names)}) AS ({sql}) "
-            f"SELECT {grouped}, COUNT(*){with_ids} FROM sample GROUP BY {grouped}",
+            f"SELECT {grouped}, COUNT(*){ids} FROM sample GROUP BY {grouped}",
             params,
         )
-        result = cursor.fetchall()
-    if not read_ids:
-        return [tuple(row) for row in result]
-    if result and result[0][-1] is not None:
-        ids.extend(list(row[-1]) for row in result)
-    return [tuple(row[:-1]) for row in result]
+        return [tuple(row) for row in cursor.fetchall()]
