@@ -32,9 +32,15 @@ def stats_for(user, scope=PERIOD):
     return statistics(request, scope)
 
 
-def _received(case, days_ago: int) -> None:
-    """Test data only: move the receipt back so that durations to settlement differ."""
-    MediationCase.objects.filter(pk=case.pk).update(received_on=TODAY - dt.timedelta(days=days_ago))
+def _received(case, days_before_signing: int) -> None:
+    """Test data only: move the receipt back so that durations to settlement differ.
+
+    Counted back from the agreement's own date, not from TODAY: a run that crosses midnight in
+    Asia/Shanghai signs the agreement on the day after TODAY."""
+    signed_on = MediationCase.objects.values_list("agreement__signed_on", flat=True).get(pk=case.pk)
+    MediationCase.objects.filter(pk=case.pk).update(
+        received_on=signed_on - dt.timedelta(days=days_before_signing)
+    )
 
 
 @pytest.fixture
