@@ -156,8 +156,32 @@ class AppServer(GunicornServer):
         return [*super().command(), "--chdir", str(self.app_dir)]
 
 
+#: PostgreSQL settings that change plans or their cost, recorded with each run: the same rows
+#: on the same data can only be compared under the same settings (decision 0020 §34).
+SERVER_SETTINGS = (
+    "shared_buffers",
+    "work_mem",
+    "effective_cache_size",
+    "random_page_cost",
+    "jit",
+    "max_parallel_workers_per_gather",
+)
+
+
+def cpu_yardstick(additions: int = 10_000_000) -> float:
+    """Seconds this machine's Python takes to add ``additions`` integers in a loop: how fast
+    the machine is, so that runs on different machines can be told apart (the same code has
+    measured 0.57 s and 2.1 s here, and its pages 2–3 times slower on the slow one)."""
+    total = 0
+    start = time.perf_counter()
+    for i in range(additions):
+        total += i
+    return time.perf_counter() - start
+
+
 def database_facts(url: str) -> dict[str, Any]:
-    """PostgreSQL's version and the size of what is measured (read-only)."""
+    """PostgreSQL's version, its ``SERVER_SETTINGS`` and the size of what is measured
+    (read-only)."""
     import psycopg
 
     parts = urlsplit(url)
@@ -170,6 +194,9 @@ def database_facts(url: str) -> dict[str, Any]:
     }
     with psycopg.connect(**connect) as db:
         facts: dict[str, Any] = {"postgresql": db.execute("SHOW server_version").fetchone()[0]}
+        facts["settings"] = {
+            name: db.execute(f"SHOW {name}").fetchone()[0] for name in SERVER_SETTINGS
+        }
         for table in ("cases_mediationcase", "evidence_evidencerecord", "cases_party"):
             facts[f"rows_{table}"] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         facts["size"] = db.execute(
@@ -378,6 +405,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "python": platform.python_version(),
             "django": metadata.version("django"),
             "gunicorn": metadata.version("gunicorn"),
+            "cpu_yardstick_s": cpu_yardstick(),
             **facts,
         },
         "logins_ms": logins,
@@ -428,6 +456,20 @@ def results_table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def machine_line(machine: dict[str, Any]) -> str:
+    """The machine's speed and the server's settings, as far as the run recorded them (runs
+    before 2026-12-05 did not)."""
+    parts = []
+    if "cpu_yardstick_s" in machine:
+        parts.append(f"10⁷ Python additions: {machine['cpu_yardstick_s']:.2f} s")
+    settings = machine.get("settings") or {}
+    if settings:
+        parts.append(
+            "PostgreSQL " + ", ".join(f"{name} {value}" for name, value in settings.items())
+        )
+    return ("; ".join(parts) + ".") if parts else "Machine speed and server settings: not recorded."
+
+
 def report(result: dict[str, Any]) -> str:
     rows = [Row(**row) for row in result["single_client"]]
     config, machine = result["config"], result["machine"]
@@ -443,6 +485,8 @@ def report(result: dict[str, Any]) -> str:
         f"average {machine['load_average_before']:.1f} before, {during['min']:.1f}–"
         f"{during['max']:.1f} during (mean {during['mean']:.1f}), "
         f"{machine['load_average_after']:.1f} after.",
+        "",
+        machine_line(machine),
         "",
         f"Single client: {config['warmup']} warm-up requests, then up to {config['requests']} "
         f"per row (* = stopped after {config['max_seconds_per_endpoint']:g} s). Targets met: "

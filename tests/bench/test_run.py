@@ -101,3 +101,20 @@ def test_each_endpoint_is_requested_as_its_client_would():
         "/cases/7/panes/timeline/"
     )
     assert by_name["case_detail"].headers is None
+
+
+def test_the_report_names_the_machine_speed_and_the_server_settings():
+    machine = {
+        "cpu_yardstick_s": 0.641,
+        "settings": {"shared_buffers": "128MB", "jit": "on"},
+    }
+    assert run.machine_line(machine) == (
+        "10⁷ Python additions: 0.64 s; PostgreSQL shared_buffers 128MB, jit on."
+    )
+    # a run recorded before the settings were: said, not invented
+    assert run.machine_line({"postgresql": "15.19"}) == (
+        "Machine speed and server settings: not recorded."
+    )
+    assert run.machine_line({"cpu_yardstick_s": 2.1}) == "10⁷ Python additions: 2.10 s."
+    assert run.cpu_yardstick(additions=100_000) > 0
+    assert set(run.SERVER_SETTINGS) >= {"shared_buffers", "jit", "max_parallel_workers_per_gather"}
