@@ -169,13 +169,15 @@ SERVER_SETTINGS = (
 
 
 def cpu_yardstick(additions: int = 10_000_000) -> float:
-    """Seconds this machine's Python takes to add ``additions`` integers in a loop: how fast
-    the machine is, so that runs on different machines can be told apart (the same code has
-    measured 0.57 s and 2.1 s here, and its pages 2–3 times slower on the slow one)."""
-    total = 0
+    """Seconds this machine's Python takes to add ``additions`` integers in a loop at module
+    level (names in a dict, as the hand-run ``python3 -c`` loop the bench notes quote: 2.1 s,
+    0.83 s, 0.57 s, 0.64 s on four machines), so that runs on different machines can be told
+    apart. A rough gauge: on the 0.64 s machine the pages were ~1.5 times slower than on the
+    0.57 s one (bench/README, 2026-12-05 evening)."""
+    namespace: dict[str, int] = {"total": 0}
+    loop = compile(f"for i in range({int(additions)}):\n    total += i\n", "<yardstick>", "exec")
     start = time.perf_counter()
-    for i in range(additions):
-        total += i
+    exec(loop, namespace)  # a fixed loop of our own, not input
     return time.perf_counter() - start
 
 
