@@ -199,6 +199,15 @@ def database_facts(url: str) -> dict[str, Any]:
         facts["settings"] = {
             name: db.execute(f"SHOW {name}").fetchone()[0] for name in SERVER_SETTINGS
         }
+        # the server's own yardstick: a fixed statement that reads no table (best of three;
+        # without JIT, which would add its compile time depending on the settings above)
+        db.execute("SET jit = off")
+        timings = []
+        for _ in range(3):
+            start = time.perf_counter()
+            db.execute("SELECT sum(i) FROM generate_series(1, 3000000) AS i").fetchone()
+            timings.append(time.perf_counter() - start)
+        facts["postgresql_yardstick_ms"] = round(min(timings) * 1000, 1)
         for table in ("cases_mediationcase", "evidence_evidencerecord", "cases_party"):
             facts[f"rows_{table}"] = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         facts["size"] = db.execute(
@@ -464,6 +473,8 @@ def machine_line(machine: dict[str, Any]) -> str:
     parts = []
     if "cpu_yardstick_s" in machine:
         parts.append(f"10⁷ Python additions: {machine['cpu_yardstick_s']:.2f} s")
+    if "postgresql_yardstick_ms" in machine:
+        parts.append(f"PostgreSQL sums 3·10⁶ integers in {machine['postgresql_yardstick_ms']:g} ms")
     settings = machine.get("settings") or {}
     if settings:
         parts.append(

@@ -106,10 +106,12 @@ def test_each_endpoint_is_requested_as_its_client_would():
 def test_the_report_names_the_machine_speed_and_the_server_settings():
     machine = {
         "cpu_yardstick_s": 0.641,
+        "postgresql_yardstick_ms": 212.5,
         "settings": {"shared_buffers": "128MB", "jit": "on"},
     }
     assert run.machine_line(machine) == (
-        "10⁷ Python additions: 0.64 s; PostgreSQL shared_buffers 128MB, jit on."
+        "10⁷ Python additions: 0.64 s; PostgreSQL sums 3·10⁶ integers in 212.5 ms; "
+        "PostgreSQL shared_buffers 128MB, jit on."
     )
     # a run recorded before the settings were: said, not invented
     assert run.machine_line({"postgresql": "15.19"}) == (
