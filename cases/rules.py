@@ -97,7 +97,7 @@ def _is_shared_with(user, case: MediationCase, *, levels: tuple[str, ...] = ()) 
     """An active share of the case with one of the user's organisations (issue 5)."""
     if not case.pk:
         return False
-    from cases.models import CaseShare
+    from cases.selectors import active_shares_to  # the one definition of "active, to us"
 
     orgs = alliance_selectors.organization_ids_of(user)
     if not orgs:
@@ -112,7 +112,7 @@ def _is_shared_with(user, case: MediationCase, *, levels: tuple[str, ...] = ()) 
             and (not levels or share.level in levels)
             for share in prefetched
         )
-    shares = case.shares.filter(CaseShare.active_q(), organization__in=orgs)
+    shares = active_shares_to(user).filter(case=case)
     if levels:
         shares = shares.filter(level__in=levels)
     return shares.exists()

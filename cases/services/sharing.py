@@ -19,6 +19,7 @@ from cases import rules as case_rules
 from cases.errors import ConditionNotMet
 from cases.models import CaseComment, CaseShare, MediationCase
 from cases.notifications import notify_case_event
+from cases.selectors import active_shares_to
 from cases.services._base import User, _lock, _require, record_event
 from zhangzhou_ip.core import notifications
 
@@ -194,7 +195,7 @@ def comment_add(
     if reply_to is not None and reply_to.case_id != case.pk:
         raise ValidationError({"reply_to": _("Reply to a comment of this case.")}, code="invalid")
     orgs = alliance_selectors.organization_ids_of(actor)
-    shared = case.shares.filter(CaseShare.active_q(), organization__in=orgs).first()
+    shared = active_shares_to(actor).filter(case=case).first()
     comment.organization = (
         shared.organization
         if shared is not None and case.handling_organization_id not in orgs
