@@ -205,16 +205,28 @@ class CaseListView(FilteredListView):
     def rows_at_least(self) -> int:
         """How many rows the list holds at least under every filter but the status, known
         without a query from the id arrays this request read; 0 when unknown. With no
-        filter: the user's visibility arrays (``selectors.visible_at_least``); with a
-        superuser's search alone: the search's array of party and right case ids. "My
-        cases" is narrower than both."""
+        filter: the user's visibility arrays (``selectors.visible_at_least``), or for a
+        superuser one probe of the case table; with a superuser's search alone: the search's
+        array of party and right case ids. "My cases" is narrower than all of them."""
         if self.mine:
             return 0
         if is_unfiltered(self.filterset, "status"):
+            if self.request.user.is_superuser:
+                return self._every_case_at_least()
             return selectors.visible_at_least(self.request.user)
         if self.request.user.is_superuser and is_unfiltered(self.filterset, "status", "q"):
             return search_ids_at_least(self.filterset.form.cleaned_data["q"])
         return 0
+
+    def _every_case_at_least(self) -> int:
+        """A superuser's unfiltered list holds every case, and no id array bounds it: one
+        probe for a row past the count limit (``OFFSET limit LIMIT 1`` on the primary key's
+        index, ~0.5 ms at 100k cases) instead of a status sample (~8 ms, half of it hashing
+        every share for the "coordinated" chip, which shows no number past the limit).
+        ``LIST_COUNT_LIMIT + 1`` when there is such a row, else 0 (the sample counts)."""
+        limit = settings.LIST_COUNT_LIMIT
+        past = self.get_base_queryset().order_by()[limit : limit + 1].exists()
+        return limit + 1 if past else 0
 
     def coordinated_expression(self):
         """Whether a row's case was ever shared (the "coordinated" chip counts these)."""

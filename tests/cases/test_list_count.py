@@ -119,6 +119,25 @@ def test_under_the_limit_the_sample_counts_every_status(client, objects, case_wo
     )
 
 
+def test_a_superusers_unfiltered_list_probes_the_table_instead_of_sampling(
+    client, objects, case_world, settings
+):
+    client.force_login(case_world["users"]["superuser"])
+    every = MediationCase.objects.count()
+    settings.LIST_COUNT_LIMIT = every - 1  # one case past the limit
+    shown, samples, counts, chips = _list(client, LIST)
+    assert (shown, samples, counts) == (f"{every - 1}+", 0, 0)
+    assert chips and set(chips) == {None}  # every status, without numbers
+    # a status alone: no sample, and the paginator counts the chosen status
+    assert _list(client, LIST + f"?status={Status.SUBMITTED}")[1:3] == (0, 1)
+    settings.LIST_COUNT_LIMIT = every  # not past it: the sample counts every status
+    shown, samples, counts, chips = _list(client, LIST)
+    assert (shown, samples, counts) == (str(every), 1, 0)
+    assert sum(int(n) for n in chips) == every
+    # any filter reads the sample, as for everyone
+    assert _list(client, LIST + "?dispute_type=trademark_infringement")[1] == 1
+
+
 def test_the_lower_bound_is_known_only_within_a_request_that_read_the_arrays(objects, case_world):
     partner, superuser = case_world["users"]["partner"], case_world["users"]["superuser"]
     case_visible_to(partner)  # outside a request nothing is kept
