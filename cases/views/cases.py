@@ -12,7 +12,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+)
 from django.forms import BaseForm
 from django.http import (
     Http404,
@@ -230,8 +236,7 @@ class CaseListView(FilteredListView):
 
     def coordinated_expression(self):
         """Whether a row's case was ever shared (the "coordinated" chip counts these)."""
-        shared = Q(pk__in=CaseShare.objects.values("case_id"))
-        return ExpressionWrapper(shared, output_field=BooleanField())
+        return Exists(CaseShare.objects.filter(case=OuterRef("pk")))
 
     def get_paginator(self, queryset, per_page, *args, **kwargs):
         paginator = super().get_paginator(queryset, per_page, *args, **kwargs)
