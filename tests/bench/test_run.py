@@ -1,6 +1,6 @@
-"""The pure parts of ``bench/run.py`` and ``bench/pages.py``: reading the measurement
-headers, judging a row against its target, the percentiles it reports, the command line and
-the report's file names."""
+"""The pure parts of ``bench/run.py``, ``bench/pages.py`` and ``bench/machine.py``: reading
+the measurement headers, judging a row against its target, the percentiles it reports, the
+command line, the report's file names and its line on the machine."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import pages, run
+from bench import machine, pages, run
 
 
 def _row(**overrides) -> pages.Row:
@@ -104,19 +104,23 @@ def test_each_endpoint_is_requested_as_its_client_would():
 
 
 def test_the_report_names_the_machine_speed_and_the_server_settings():
-    machine = {
+    facts = {
         "cpu_yardstick_s": 0.641,
         "postgresql_yardstick_ms": 212.5,
         "settings": {"shared_buffers": "128MB", "jit": "on"},
     }
-    assert run.machine_line(machine) == (
+    assert machine.machine_line(facts) == (
         "10⁷ Python additions: 0.64 s; PostgreSQL sums 3·10⁶ integers in 212.5 ms; "
         "PostgreSQL shared_buffers 128MB, jit on."
     )
     # a run recorded before the settings were: said, not invented
-    assert run.machine_line({"postgresql": "15.19"}) == (
+    assert machine.machine_line({"postgresql": "15.19"}) == (
         "Machine speed and server settings: not recorded."
     )
-    assert run.machine_line({"cpu_yardstick_s": 2.1}) == "10⁷ Python additions: 2.10 s."
-    assert run.cpu_yardstick(additions=100_000) > 0
-    assert set(run.SERVER_SETTINGS) >= {"shared_buffers", "jit", "max_parallel_workers_per_gather"}
+    assert machine.machine_line({"cpu_yardstick_s": 2.1}) == "10⁷ Python additions: 2.10 s."
+    assert machine.cpu_yardstick(additions=100_000) > 0
+    assert set(machine.SERVER_SETTINGS) >= {
+        "shared_buffers",
+        "jit",
+        "max_parallel_workers_per_gather",
+    }
