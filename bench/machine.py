@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlsplit
+
+from bench.server import connect_params
 
 #: PostgreSQL settings that change plans or their cost, recorded with each run: the same rows
 #: on the same data can only be compared under the same settings (decision 0020 §34).
@@ -25,8 +26,8 @@ SERVER_SETTINGS = (
 def cpu_yardstick(additions: int = 10_000_000) -> float:
     """Seconds this machine's Python takes to add ``additions`` integers in a loop at module
     level (names in a dict, as the hand-run ``python3 -c`` loop the bench notes quote: 2.1 s,
-    0.83 s, 0.57 s, 0.64 s on four machines), so that runs on different machines can be told
-    apart. A rough gauge: on the 0.64 s machine the pages were ~1.5 times slower than on the
+    0.83 s, 0.57 s, 0.63 s on four machines), so that runs on different machines can be told
+    apart. A rough gauge: on the 0.63 s machine the pages were ~1.5 times slower than on the
     0.57 s one (bench/README, 2026-12-05 evening)."""
     namespace: dict[str, int] = {"total": 0}
     loop = compile(f"for i in range({int(additions)}):\n    total += i\n", "<yardstick>", "exec")
@@ -40,15 +41,7 @@ def database_facts(url: str) -> dict[str, Any]:
     (read-only)."""
     import psycopg
 
-    parts = urlsplit(url)
-    connect = {
-        "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 5432,
-        "user": parts.username or "postgres",
-        "password": parts.password or None,
-        "dbname": parts.path.lstrip("/"),
-    }
-    with psycopg.connect(**connect) as db:
+    with psycopg.connect(**connect_params(url)) as db:
         facts: dict[str, Any] = {"postgresql": db.execute("SHOW server_version").fetchone()[0]}
         facts["settings"] = {
             name: db.execute(f"SHOW {name}").fetchone()[0] for name in SERVER_SETTINGS

@@ -231,6 +231,19 @@ def vendor_of(url: str) -> str:
     raise SystemExit(f"unsupported database URL {url!r} (sqlite:///… or postgres://…)")
 
 
+def connect_params(url: str) -> dict[str, str | int | None]:
+    """psycopg's keyword arguments for a ``postgres://user:password@host:port/name`` URL,
+    with the local defaults the benchmarks assume (127.0.0.1:5432, user postgres)."""
+    parts = urlsplit(url)
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": parts.username or "postgres",
+        "password": parts.password or None,
+        "dbname": parts.path.lstrip("/"),
+    }
+
+
 def ensure_postgres(url: str, recreate: bool, reuse: bool) -> None:
     """Create the database if missing; drop it first with ``--recreate``. A database that
     already holds tables is used only with ``--reuse`` (its evidence store lives in the
@@ -238,14 +251,8 @@ def ensure_postgres(url: str, recreate: bool, reuse: bool) -> None:
     import psycopg
     from psycopg import sql
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    connect = {
-        "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 5432,
-        "user": parts.username or "postgres",
-        "password": parts.password or None,
-    }
+    connect = connect_params(url)
+    name = connect.pop("dbname")
     with psycopg.connect(dbname="postgres", autocommit=True, **connect) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and recreate:

@@ -210,3 +210,22 @@ class TestServerEnvironment:
         assert vendor_of("postgres://postgres@127.0.0.1:5432/zz_load") == "postgresql"
         with pytest.raises(SystemExit):
             vendor_of("mysql://x")
+
+
+def test_connect_params_read_a_database_url_with_local_defaults():
+    from bench.server import connect_params
+
+    assert connect_params("postgres://bench:secret@db.internal:6543/zz_load") == {
+        "host": "db.internal",
+        "port": 6543,
+        "user": "bench",
+        "password": "secret",
+        "dbname": "zz_load",
+    }
+    assert connect_params("postgres:///zz_load") == {
+        "host": "127.0.0.1",
+        "port": 5432,
+        "user": "postgres",
+        "password": None,
+        "dbname": "zz_load",
+    }
